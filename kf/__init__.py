@@ -1,0 +1,1 @@
+"""kompetanseforum: the platform kit shared by every service."""

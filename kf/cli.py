@@ -1,0 +1,145 @@
+"""The `kf` command: up, serve, migrate, relay, replay, docs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from kf.registry import SERVICES, get_service
+
+
+def _settings(service: str):
+    from pydantic import ValidationError
+
+    try:
+        return get_service(service).settings_class()()
+    except (ValidationError, ValueError) as exc:
+        raise SystemExit(f"kf: invalid settings for {service}: {exc}") from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from kf.runtime.logs import configure_logging
+
+    settings = _settings(args.service)
+    if args.no_relay:
+        settings = settings.model_copy(update={"relay_in_process": False})
+    configure_logging(args.service, settings.log_level)
+    app = get_service(args.service).create_app()(settings)
+    uvicorn.run(app, host=settings.http_host, port=settings.port, log_config=None, access_log=False,
+                timeout_graceful_shutdown=10)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from kf.runtime.migrations import upgrade
+
+    settings = _settings(args.service)
+    upgrade(args.service, str(get_service(args.service).migrations_dir()), settings.database_url_value(), args.revision)
+    print(f"{args.service}: database migrated to {args.revision}")
+    return 0
+
+
+def cmd_relay(args: argparse.Namespace) -> int:
+    from kf.runtime.logs import configure_logging
+    from kf.runtime.service import ServiceRuntime
+
+    settings = _settings(args.service)
+    configure_logging(args.service, settings.log_level)
+
+    async def run() -> None:
+        runtime = ServiceRuntime(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await runtime.start(relay=True, consumers=False)
+        await stop.wait()
+        await runtime.stop()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    spec = get_service(args.service)
+    if not spec.has_module("replay"):
+        raise SystemExit(f"kf: the {args.service} service has no projections to replay")
+    from kf.runtime.logs import configure_logging
+
+    settings = _settings(args.service)
+    configure_logging(args.service, settings.log_level)
+    result = asyncio.run(spec.load("replay:replay")(settings))
+    print(result)
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from kf.up import run_platform
+
+    return run_platform(demo=args.demo, data_dir=args.data_dir, nats_port=args.nats_port, port_base=args.port_base,
+                        dashboard=not args.no_dashboard, dashboard_port=args.dashboard_port)
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from kf.docs import write_docs
+
+    for path in write_docs(args.out, check=args.check):
+        print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kf", description="kompetanseforum: run and operate the platform's services.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    names = list(SERVICES)
+
+    up = sub.add_parser("up", help="run the whole platform on its embedded default (NATS from the wheel, SQLite under var/)",
+                        description="Start nats-server, every service with its outbox relay, and the dashboard, on 127.0.0.1. Ctrl-C stops everything; data stays in --data-dir.")
+    up.add_argument("--demo", action="store_true", help="seed a realistic Østfold forum through the public APIs (once, into empty databases)")
+    up.add_argument("--data-dir", default="var", help="where SQLite files, the JetStream store and logs live (default: var)")
+    up.add_argument("--nats-port", type=int, default=4222, help="NATS port (a free one is chosen if it is taken)")
+    up.add_argument("--port-base", type=int, default=8101, help="first service port: membership, events, measures, metrics follow")
+    up.add_argument("--dashboard-port", type=int, default=8501, help="Streamlit dashboard port")
+    up.add_argument("--no-dashboard", action="store_true", help="do not start the dashboard")
+    up.set_defaults(func=cmd_up)
+
+    serve = sub.add_parser("serve", help="run one service's HTTP API, consumers and (by default) outbox relay",
+                           description="Settings come from KF_ environment variables (see docs/operations.md).")
+    serve.add_argument("service", choices=names)
+    serve.add_argument("--no-relay", action="store_true", help="leave publishing to a separate `kf relay`")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply a service's database migrations (Alembic)")
+    migrate.add_argument("service", choices=names)
+    migrate.add_argument("--revision", default="head", help="target revision (default: head)")
+    migrate.set_defaults(func=cmd_migrate)
+
+    relay = sub.add_parser("relay", help="run only a service's outbox relay (publishes stored events to JetStream)")
+    relay.add_argument("service", choices=names)
+    relay.set_defaults(func=cmd_relay)
+
+    replay = sub.add_parser("replay", help="rebuild a service's projections from the event streams")
+    replay.add_argument("service", choices=names)
+    replay.set_defaults(func=cmd_replay)
+
+    docs = sub.add_parser("docs", help="regenerate the reference docs (events, KPIs, settings) from the code")
+    docs.add_argument("--out", default="docs", help="docs folder (default: docs)")
+    docs.add_argument("--check", action="store_true", help="fail if a generated doc is out of date instead of writing it")
+    docs.set_defaults(func=cmd_docs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        return args.func(args)
+    return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The published event catalogue: envelope, subjects and streams, one module per bounded context."""

@@ -1,0 +1,28 @@
+"""Demo data for `kf up --demo`: a realistic Østfold forum, seeded through the public HTTP APIs."""
+
+from __future__ import annotations
+
+import importlib
+
+from kf.demo.client import DemoClient, DemoContext
+
+# Each step seeds one service's data and may read what earlier steps made (ctx).
+STEPS = ("membership", "events", "measures", "metrics")
+
+
+def seed_if_empty(urls: dict[str, str], token: str, region: str) -> str:
+    client = DemoClient(urls, token)
+    if client.get("membership", "/organisations", limit=1)["total"] > 0:
+        return "demo data already present: reusing it"
+    ctx = DemoContext(region=region)
+    done = []
+    for step in STEPS:
+        if step not in urls:
+            continue
+        try:
+            module = importlib.import_module(f"kf.demo.{step}")
+        except ModuleNotFoundError:
+            continue
+        module.seed(client, ctx)
+        done.append(step)
+    return "demo data seeded: " + ", ".join(f"{k} {v}" for k, v in ctx.counts.items())

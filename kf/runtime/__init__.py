@@ -1,0 +1,1 @@
+"""The runtime kit: settings, database, outbox, broker, consumers, HTTP app factory, auth."""

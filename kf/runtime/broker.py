@@ -1,0 +1,67 @@
+"""The NATS connection (a FastStream broker) and idempotent stream provisioning."""
+
+from __future__ import annotations
+
+import logging
+
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+from nats.js.api import StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from kf.contracts.catalog import registered_events
+from kf.contracts.subjects import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, DUPLICATE_WINDOW_SECONDS, stream_name, stream_subjects
+from kf.runtime.settings import ServiceSettings
+
+log = logging.getLogger("kf.broker")
+
+
+def make_broker(settings: ServiceSettings, *, declare_publishers: bool = True) -> NatsBroker:
+    """A broker that reconnects forever; its publishers document the service's events (AsyncAPI)."""
+    kwargs: dict = {"max_reconnect_attempts": -1, "reconnect_time_wait": 0.5, "connect_timeout": 2,
+                    "name": f"kf-{settings.service}-{settings.region}", "log_level": logging.DEBUG}
+    if settings.nats_creds_file:
+        kwargs["user_credentials"] = settings.nats_creds_file
+    elif settings.nats_user:
+        kwargs["user"] = settings.nats_user
+        kwargs["password"] = settings.nats_password.get_secret_value() if settings.nats_password else None
+    broker = NatsBroker(settings.nats_url.split(","), **kwargs)
+    if declare_publishers:
+        for model in registered_events():
+            if model.service == settings.service:
+                broker.publisher(model.subject(settings.region), schema=model, title=model.short_name(),
+                                 description=(model.__doc__ or model.type_name()).strip())
+    return broker
+
+
+def jetstream(broker: NatsBroker) -> JetStreamContext:
+    return broker.config.connection_state.stream
+
+
+async def ensure_stream(js: JetStreamContext, service: str, *, replicas: int = 1) -> None:
+    """Create or update the service's stream; safe to run from every replica at every start."""
+    config = StreamConfig(name=stream_name(service), subjects=stream_subjects(service),
+                          storage=StorageType.FILE, duplicate_window=DUPLICATE_WINDOW_SECONDS,
+                          num_replicas=replicas, description=f"Domain events owned by the {service} service")
+    await _add_or_update(js, config)
+
+
+async def ensure_dead_letter_stream(js: JetStreamContext, *, replicas: int = 1) -> None:
+    config = StreamConfig(name=DEAD_LETTER_STREAM, subjects=[f"{DEAD_LETTER_PREFIX}.>"], storage=StorageType.FILE,
+                          duplicate_window=DUPLICATE_WINDOW_SECONDS, num_replicas=replicas,
+                          description="Messages a consumer could not apply, with the reason")
+    await _add_or_update(js, config)
+
+
+async def _add_or_update(js: JetStreamContext, config: StreamConfig) -> None:
+    try:
+        info = await js.stream_info(config.name)
+    except NotFoundError:
+        await js.add_stream(config)
+        log.info("stream created", extra={"stream": config.name})
+        return
+    current = info.config
+    if (sorted(current.subjects or []) != sorted(config.subjects or [])
+            or current.duplicate_window != config.duplicate_window):
+        await js.update_stream(config)
+        log.info("stream updated", extra={"stream": config.name})

@@ -1,0 +1,210 @@
+"""Durable JetStream pull consumers that apply events idempotently and exactly once.
+
+Each fetched batch is applied in one database transaction together with the ids of the events
+it applied (`processed_events`); only after the commit are the messages acknowledged. A crash
+before the commit redelivers the batch; a redelivery after it is recognised by the event id and
+skipped. A message that is not a valid event goes to the dead-letter stream with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+from sqlalchemy import column, insert, select, table
+from sqlalchemy.orm import Session
+
+from kf.contracts.catalog import DomainEvent
+from kf.contracts.envelope import CloudEvent, EnvelopeError, parse_data, parse_envelope
+from kf.contracts.subjects import dead_letter_subject, service_filter, stream_name
+from kf.runtime.db import Database
+from kf.runtime.telemetry import ServiceMetrics
+
+log = logging.getLogger("kf.consumer")
+
+PROCESSED = table("processed_events", column("consumer"), column("event_id"), column("stream_seq"),
+                  column("applied_at"), column("note"))
+
+Handler = Callable[[Session, CloudEvent, DomainEvent], None]
+
+
+class RejectEvent(Exception):
+    """Raised by a handler for an event that can never be applied; it goes to the dead-letter stream."""
+
+
+@dataclass
+class _Item:
+    msg: Msg
+    seq: int
+    envelope: CloudEvent | None = None
+    event: DomainEvent | None = None
+    problem: str | None = None
+
+
+class EventConsumer:
+    """One durable consumer on one service's stream, with handlers mapped to event types."""
+
+    def __init__(self, *, db: Database, owner: str, name: str, source_service: str,
+                 handlers: dict[type[DomainEvent], Handler], js: Callable[[], JetStreamContext],
+                 metrics: ServiceMetrics, region: str | None = None, batch_size: int = 256,
+                 on_commit: Callable[[], None] | None = None) -> None:
+        self.db = db
+        self.durable = f"{owner}-{name}"
+        self.source_service = source_service
+        self.stream = stream_name(source_service)
+        self.filter = service_filter(source_service, region)
+        self.handlers = {cls.type_name(): fn for cls, fn in handlers.items()}
+        self._js = js
+        self._metrics = metrics
+        self._batch_size = batch_size
+        self._owner = owner
+        self._on_commit = on_commit
+        self.ready = asyncio.Event()
+
+    def consumer_config(self) -> ConsumerConfig:
+        return ConsumerConfig(durable_name=self.durable, filter_subject=self.filter, ack_policy=AckPolicy.EXPLICIT,
+                              deliver_policy=DeliverPolicy.ALL, ack_wait=60.0, max_ack_pending=20_000, max_deliver=-1)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        sub = await self._subscribe(stop)
+        if sub is None:
+            return
+        self.ready.set()
+        last_lag = 0.0
+        while not stop.is_set():
+            try:
+                msgs = await sub.fetch(self._batch_size, timeout=1.0)
+            except (NatsTimeoutError, TimeoutError):
+                msgs = []
+            except Exception as exc:  # noqa: BLE001 - connection trouble: wait and fetch again
+                log.warning("fetch failed", extra={"consumer": self.durable, "error": type(exc).__name__})
+                await _sleep_or_stop(stop, 1.0)
+                continue
+            if msgs:
+                await self.handle_batch(msgs)
+            if time.monotonic() - last_lag > 5:
+                last_lag = time.monotonic()
+                try:
+                    info = await sub.consumer_info()
+                    self._metrics.consumer_lag.labels(consumer=self.durable).set(info.num_pending + info.num_ack_pending)
+                except Exception:  # noqa: BLE001 - lag is best effort
+                    pass
+
+    async def _subscribe(self, stop: asyncio.Event):
+        while not stop.is_set():
+            try:
+                js = self._js()
+                await js.stream_info(self.stream)
+                return await js.pull_subscribe(self.filter, durable=self.durable, stream=self.stream,
+                                               config=self.consumer_config())
+            except NotFoundError:
+                log.info("waiting for stream", extra={"stream": self.stream, "consumer": self.durable})
+            except Exception as exc:  # noqa: BLE001 - broker not reachable yet
+                log.warning("subscribe failed, retrying", extra={"consumer": self.durable, "error": type(exc).__name__})
+            await _sleep_or_stop(stop, 1.0)
+        return None
+
+    async def handle_batch(self, msgs: list[Msg]) -> None:
+        started = time.perf_counter()
+        items = [self._parse(m) for m in msgs]
+        try:
+            await asyncio.to_thread(self._apply, items)
+        except Exception as exc:  # noqa: BLE001 - database trouble: let JetStream redeliver
+            log.warning("batch not applied, will be redelivered", extra={"consumer": self.durable, "error": type(exc).__name__})
+            for item in items:
+                await _quietly(item.msg.nak(delay=2.0))
+            return
+        if self._on_commit is not None:
+            self._on_commit()
+        for item in items:
+            if item.problem is not None:
+                try:
+                    await self._dead_letter(item)
+                except Exception:  # noqa: BLE001 - not parked yet: redeliver rather than lose it
+                    await _quietly(item.msg.nak(delay=2.0))
+                    continue
+            await _quietly(item.msg.ack())
+        self._metrics.batch_seconds.labels(consumer=self.durable).observe(time.perf_counter() - started)
+
+    def _parse(self, msg: Msg) -> _Item:
+        seq = msg.metadata.sequence.stream if msg.metadata else 0
+        item = _Item(msg=msg, seq=seq)
+        try:
+            item.envelope = parse_envelope(msg.data)
+            if item.envelope.type in self.handlers:
+                item.event = parse_data(item.envelope)
+            elif parse_data(item.envelope) is None:
+                self._metrics.events_unknown.labels(consumer=self.durable).inc()
+        except EnvelopeError as exc:
+            item.problem = str(exc)
+        return item
+
+    def _apply(self, items: list[_Item]) -> None:
+        todo = [i for i in items if i.event is not None]
+        if not todo:
+            return
+        try:
+            self._apply_in_transaction(todo, isolate=False)
+        except RejectEvent:
+            self._apply_in_transaction(todo, isolate=True)
+
+    def _apply_in_transaction(self, todo: list[_Item], *, isolate: bool) -> None:
+        with self.db.transaction() as session:
+            ids = [i.envelope.id for i in todo]
+            done = set(session.execute(select(PROCESSED.c.event_id).where(
+                PROCESSED.c.consumer == self.durable, PROCESSED.c.event_id.in_(ids))).scalars())
+            rows = []
+            for item in todo:
+                event_id = item.envelope.id
+                if event_id in done:
+                    self._metrics.events_duplicate.labels(consumer=self.durable).inc()
+                    continue
+                done.add(event_id)  # the same event twice in one batch is applied once
+                handler = self.handlers[item.envelope.type]
+                if isolate:
+                    try:
+                        with session.begin_nested():
+                            handler(session, item.envelope, item.event)
+                    except RejectEvent as exc:
+                        item.problem = f"rejected by {self.durable}: {exc}"
+                        continue
+                else:
+                    handler(session, item.envelope, item.event)
+                rows.append({"consumer": self.durable, "event_id": event_id, "stream_seq": item.seq,
+                             "applied_at": datetime.now(UTC), "note": None})
+            if rows:
+                session.execute(insert(PROCESSED), rows)
+        self._metrics.events_applied.labels(consumer=self.durable).inc(len(rows))
+
+    async def _dead_letter(self, item: _Item) -> None:
+        js = self._js()
+        headers = {"Nats-Msg-Id": f"dlq-{self.durable}-{item.seq}", "Kf-Reason": item.problem[:1000],
+                   "Kf-Original-Subject": item.msg.subject, "Kf-Consumer": self.durable,
+                   "Kf-Stream-Seq": str(item.seq)}
+        await js.publish(dead_letter_subject(self._owner, self.durable.removeprefix(self._owner + "-")),
+                         item.msg.data, headers=headers, timeout=5.0)
+        self._metrics.events_dead_lettered.labels(consumer=self.durable).inc()
+        log.warning("event dead-lettered", extra={"consumer": self.durable, "reason": item.problem, "stream_seq": item.seq})
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
+async def _quietly(awaitable) -> None:
+    try:
+        await awaitable
+    except Exception:  # noqa: BLE001 - an ack lost with the connection is redelivered and deduplicated
+        pass

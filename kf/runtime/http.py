@@ -1,0 +1,86 @@
+"""The HTTP app factory every service uses: lifespan, health, readiness, metrics, docs, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from faststream.specification import AsyncAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from kf.runtime.errors import install_error_handlers
+from kf.runtime.guards import BodyGuard
+from kf.runtime.outbox import pending_count
+from kf.runtime.service import ServiceRuntime
+
+VERSION = "0.1.0"
+
+
+def create_service_app(runtime: ServiceRuntime, routers: list[APIRouter], *, description: str) -> FastAPI:
+    settings = runtime.settings
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        await runtime.start(relay=settings.relay_in_process)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=f"kompetanseforum {runtime.service}", version=VERSION, description=description, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.tokens = runtime.tokens
+    install_error_handlers(app)
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+
+    @app.middleware("http")
+    async def _measure(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        runtime.metrics.requests.labels(request.method, template, str(response.status_code)).inc()
+        runtime.metrics.latency.labels(request.method, template).observe(time.perf_counter() - started)
+        return response
+
+    ops = APIRouter(tags=["operations"])
+
+    @ops.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> dict:
+        return {"status": "ok", "service": runtime.service}
+
+    @ops.get("/readyz", summary="Readiness: the database and NATS are reachable")
+    async def readyz() -> JSONResponse:
+        checks = {"database": await _database_ok(runtime), "nats": runtime.nats_connected()}
+        ready = all(checks.values())
+        return JSONResponse({"ready": ready, "service": runtime.service, "checks": checks}, status_code=200 if ready else 503)
+
+    @ops.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        try:
+            runtime.metrics.outbox_backlog.set(await asyncio.to_thread(pending_count, runtime.db))
+        except Exception:  # noqa: BLE001 - the backlog gauge keeps its last value when the database is down
+            pass
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @ops.get("/asyncapi.json", summary="AsyncAPI 3 document of the events this service publishes")
+    async def asyncapi() -> Response:
+        spec = AsyncAPI(runtime.broker, title=f"kompetanseforum {runtime.service} events", version=VERSION,
+                        description=f"Events published by the {runtime.service} service, region {settings.region}.")
+        return Response(spec.to_specification().to_json(), media_type="application/json")
+
+    app.include_router(ops)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+async def _database_ok(runtime: ServiceRuntime) -> bool:
+    try:
+        await asyncio.wait_for(asyncio.to_thread(runtime.db.ping), timeout=2)
+        return True
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        return False

@@ -1,0 +1,35 @@
+"""Alembic per service: each service's `migrations/` folder, its own version table, any URL."""
+
+from __future__ import annotations
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData
+
+from kf.runtime.db import make_engine, normalise_url
+
+
+def alembic_config(service: str, migrations_dir: str, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", migrations_dir)
+    config.attributes["url"] = normalise_url(url)
+    config.attributes["service"] = service
+    return config
+
+
+def upgrade(service: str, migrations_dir: str, url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(service, migrations_dir, url), revision)
+
+
+def run_env(metadata: MetaData) -> None:
+    """The body of every service's `migrations/env.py`."""
+    config = context.config
+    service = config.attributes["service"]
+    engine = make_engine(config.attributes["url"])
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=metadata,
+                          version_table=f"alembic_version_{service}", render_as_batch=True,
+                          compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()

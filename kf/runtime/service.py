@@ -1,0 +1,109 @@
+"""ServiceRuntime: what a running service holds (settings, database, broker, relay, consumers)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+from sqlalchemy.orm import Session
+
+from kf.contracts.catalog import DomainEvent
+from kf.contracts.envelope import CloudEvent
+from kf.regiondata import Region, load_region
+from kf.runtime.auth import TokenRegistry
+from kf.runtime.broker import ensure_dead_letter_stream, ensure_stream, jetstream, make_broker
+from kf.runtime.consumer import EventConsumer, Handler
+from kf.runtime.db import Database
+from kf.runtime.outbox import OutboxRelay, record_event
+from kf.runtime.settings import ServiceSettings
+from kf.runtime.telemetry import ServiceMetrics
+
+log = logging.getLogger("kf.service")
+
+
+class ServiceRuntime:
+    """Built by a service's `create_app(settings)`; started and stopped by the HTTP lifespan."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.service = settings.service
+        self.region: Region = load_region(settings.region, settings.region_file)
+        self.db = Database(settings.database_url_value())
+        self.metrics = ServiceMetrics(self.service)
+        self.tokens = TokenRegistry(settings.tokens())
+        self.broker: NatsBroker = make_broker(settings)
+        self.relay = OutboxRelay(self.db, self.service, self.js, self.metrics, batch_size=settings.relay_batch_size)
+        self.consumers: list[EventConsumer] = []
+        self.connected = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+
+    # --- writing -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction for a state change and its events; the relay is woken after the commit."""
+        with self.db.transaction() as session:
+            yield session
+        self.relay.notify()
+
+    def record(self, session: Session, event: DomainEvent, subject_id: str | None) -> CloudEvent:
+        return record_event(session, event, region=self.settings.region, subject_id=subject_id)
+
+    # --- consuming -----------------------------------------------------------------------
+    def add_consumer(self, name: str, source_service: str, handlers: dict[type[DomainEvent], Handler],
+                     region: str | None = None) -> EventConsumer:
+        consumer = EventConsumer(db=self.db, owner=self.service, name=name, source_service=source_service,
+                                 handlers=handlers, js=self.js, metrics=self.metrics, region=region,
+                                 batch_size=self.settings.consumer_batch_size)
+        self.consumers.append(consumer)
+        return consumer
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def js(self) -> JetStreamContext:
+        return jetstream(self.broker)
+
+    def nats_connected(self) -> bool:
+        conn = self.broker.connection if self.connected.is_set() else None
+        return bool(conn is not None and conn.is_connected)
+
+    async def start(self, *, relay: bool, consumers: bool = True) -> None:
+        self._stop = asyncio.Event()
+        self._tasks.append(asyncio.create_task(self._connect_then_run(relay=relay, consumers=consumers)))
+
+    async def _connect_then_run(self, *, relay: bool, consumers: bool) -> None:
+        delay = 0.25
+        while not self._stop.is_set():
+            try:
+                await self.broker.start()
+                await ensure_stream(self.js(), self.service)
+                await ensure_dead_letter_stream(self.js())
+                break
+            except Exception as exc:  # noqa: BLE001 - NATS not reachable yet; writes still land in the outbox
+                log.warning("NATS not reachable, retrying", extra={"error": type(exc).__name__, "retry_in": delay})
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        if self._stop.is_set():
+            return
+        self.connected.set()
+        if relay:
+            self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
+        if consumers:
+            for consumer in self.consumers:
+                self._tasks.append(asyncio.create_task(consumer.run(self._stop)))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=5)
+        self._tasks.clear()
+        with contextlib.suppress(Exception):  # drain() raises while NATS is unreachable
+            await self.broker.stop()
+        self.connected.clear()
+        self.db.dispose()

@@ -1,0 +1,1 @@
+"""Test kit: real nats-server and PostgreSQL processes, and pytest fixtures every service reuses."""

@@ -1,0 +1,1 @@
+"""The platform's services; each owns its data and its stream and imports only the kit."""

@@ -1,0 +1,1 @@
+"""Membership: organisations, people, groups, memberships and mandates."""
