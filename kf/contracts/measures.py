@@ -1,0 +1,146 @@
+"""Events of the measures service: a measure (tiltak) from proposal to reported effect."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import Field
+
+from kf.contracts.catalog import DomainEvent
+
+
+class MeasureState(StrEnum):
+    proposed = "proposed"
+    in_review = "in_review"
+    revised = "revised"
+    adopted = "adopted"
+    rejected = "rejected"
+    anchored = "anchored"  # ownership accepted by a responsible organisation
+    in_progress = "in_progress"
+    completed = "completed"
+    stopped = "stopped"
+
+
+class _Measures(DomainEvent):
+    service = "measures"
+
+
+class MeasureProposed(_Measures):
+    aggregate = "measure"
+    event = "proposed"
+    measure_id: str
+    title: str
+    focus_area: str
+    proposing_group_id: str | None = None
+    contact_person_id: str | None = None
+    partner_organisation_ids: tuple[str, ...] = ()
+    proposed_on: date
+
+
+class MeasureInputReceived(_Measures):
+    aggregate = "measure"
+    event = "input_received"
+    measure_id: str
+    input_id: str
+    gathering_id: str | None = None
+    received_on: date
+
+
+class MeasureRevised(_Measures):
+    aggregate = "measure"
+    event = "revised"
+    measure_id: str
+    title: str
+    focus_area: str
+    partner_organisation_ids: tuple[str, ...] = ()
+    revised_on: date
+
+
+class MeasureAdopted(_Measures):
+    aggregate = "measure"
+    event = "adopted"
+    measure_id: str
+    focus_area: str
+    decided_on: date
+    decided_by: str = Field(description="The deciding body or role, e.g. 'Styringsgruppen'")
+    rationale: str
+
+
+class MeasureRejected(_Measures):
+    aggregate = "measure"
+    event = "rejected"
+    measure_id: str
+    focus_area: str
+    decided_on: date
+    decided_by: str
+    rationale: str
+
+
+class MeasureOwnershipAccepted(_Measures):
+    """A responsible organisation took the measure on, with a named mandate holder (forankring)."""
+
+    aggregate = "measure"
+    event = "ownership_accepted"
+    measure_id: str
+    focus_area: str
+    organisation_id: str
+    mandate_holder_person_id: str
+    accepted_on: date
+
+
+class MeasureStarted(_Measures):
+    aggregate = "measure"
+    event = "started"
+    measure_id: str
+    focus_area: str
+    started_on: date
+
+
+class MeasureEffectExpected(_Measures):
+    aggregate = "measure"
+    event = "effect_expected"
+    measure_id: str
+    expectation_id: str
+    focus_area: str
+    indicator: str
+    unit: str
+    baseline: float
+    baseline_date: date
+    target: float
+    target_date: date
+
+
+class MeasureEffectReported(_Measures):
+    """An observed value of an indicator for a period; a correction names the report it supersedes."""
+
+    aggregate = "measure"
+    event = "effect_reported"
+    measure_id: str
+    report_id: str
+    focus_area: str
+    indicator: str
+    value: float
+    period_start: date
+    period_end: date
+    source: str
+    reported_by_person_id: str
+    supersedes_report_id: str | None = None
+
+
+class MeasureCompleted(_Measures):
+    aggregate = "measure"
+    event = "completed"
+    measure_id: str
+    focus_area: str
+    completed_on: date
+    summary: str | None = None
+
+
+class MeasureStopped(_Measures):
+    aggregate = "measure"
+    event = "stopped"
+    measure_id: str
+    focus_area: str
+    stopped_on: date
+    reason: str

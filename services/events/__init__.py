@@ -1,0 +1,1 @@
+"""Events: gatherings, attendance, workshop input, communications and the targeted feed."""

@@ -1,0 +1,1 @@
+"""Measures: tiltak from proposal to reported effect."""

@@ -1,0 +1,1 @@
+"""Metrics: KPI projections, the KPI catalogue and the goal-tracking engine."""

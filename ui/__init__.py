@@ -1,0 +1,1 @@
+"""The steering group's Streamlit dashboard; reads the services over HTTP only."""
