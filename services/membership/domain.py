@@ -66,7 +66,7 @@ def check_can_leave(left_already: date | None, joined_on: date, left_on: date) -
 
 
 def check_can_confirm_mandate(left_on: date | None, confirmed_already: date | None, confirmed_on: date,
-                              joined_on: date, today: date) -> None:
+                              today: date) -> None:
     if left_on is not None:
         raise RuleBroken("the membership has ended; a mandate can only be confirmed for an active member",
                          "membership_id", conflict=True)

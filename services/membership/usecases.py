@@ -231,7 +231,7 @@ class MembershipUseCases:
         with self.rt.unit_of_work() as s:
             m = _get(s, Membership, membership_id, self.region)
             try:
-                domain.check_can_confirm_mandate(m.left_on, m.mandate_confirmed_on, confirmed_on, m.joined_on, today)
+                domain.check_can_confirm_mandate(m.left_on, m.mandate_confirmed_on, confirmed_on, today)
             except domain.RuleBroken as exc:
                 raise _rule(exc) from None
             person = s.get(Person, m.person_id)

@@ -1,0 +1,53 @@
+"""Settings refuse the development token outside development; guards measure JSON nesting."""
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from kf.runtime.guards import json_depth
+from kf.runtime.settings import DEV_TOKEN
+from services.membership.settings import Settings
+
+
+def test_development_gets_a_token_and_production_gets_none(monkeypatch):
+    monkeypatch.delenv("KF_API_TOKENS", raising=False)
+    dev = Settings(env="development")
+    assert [t.token.get_secret_value() for t in dev.tokens()] == [DEV_TOKEN]
+    assert Settings(env="production").tokens() == []
+
+
+def test_the_development_token_is_refused_outside_development():
+    tokens = json.dumps([{"name": "x", "token": DEV_TOKEN, "role": "admin", "region": "ostfold"}])
+    with pytest.raises(ValidationError, match="only with KF_ENV=development"):
+        Settings(env="production", api_tokens=tokens)
+
+
+def test_settings_come_from_kf_variables(monkeypatch):
+    monkeypatch.setenv("KF_REGION", "vestfold-telemark")
+    monkeypatch.setenv("KF_HTTP_PORT", "9001")
+    monkeypatch.setenv("KF_DATABASE_URL", "postgresql://u@db/membership")
+    settings = Settings()
+    assert settings.region == "vestfold-telemark" and settings.port == 9001
+    assert settings.database_url_value() == "postgresql://u@db/membership"
+    assert "u@db" not in repr(settings)  # secrets are masked
+
+
+def test_a_region_must_be_a_subject_token(monkeypatch):
+    monkeypatch.setenv("KF_REGION", "Øst fold")
+    with pytest.raises(ValidationError, match="KF_REGION"):
+        Settings()
+
+
+def test_tokens_must_be_long_enough():
+    with pytest.raises(ValidationError, match="at least 16"):
+        Settings(env="production", api_tokens=json.dumps([{"name": "x", "token": "short", "role": "viewer",
+                                                           "region": "ostfold"}])).tokens()
+
+
+@pytest.mark.parametrize("body,depth", [
+    (b'{"a": 1}', 1), (b"[[[]]]", 3), (b'{"a": "[[[[["}', 1), (b'{"a": "\\"[[", "b": [[1]]}', 3),
+    (b'"\\\\"', 0), (b"[" * 50 + b"]" * 50, 50),
+])
+def test_json_depth_ignores_brackets_inside_strings(body, depth):
+    assert json_depth(body) == depth

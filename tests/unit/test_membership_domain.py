@@ -1,0 +1,73 @@
+"""Pure membership rules."""
+
+from datetime import date
+
+import pytest
+
+from kf.contracts.membership import GroupKind
+from services.membership import domain
+
+
+@pytest.mark.parametrize("number", ["974760673", "971526920", "923609016", "889640782", "991012133"])
+def test_real_organisation_numbers_pass_the_mod11_check(number):
+    assert domain.org_number_is_valid(number)
+
+
+@pytest.mark.parametrize("number", ["974760674", "97476067", "9747606730", "97476067a", ""])
+def test_wrong_check_digits_and_lengths_are_refused(number):
+    assert not domain.org_number_is_valid(number)
+
+
+def test_a_check_digit_of_ten_is_never_valid():
+    # 00000001 gives weighted sum 2 -> 11 - 2 = 9; find a base whose check would be 10 and prove no digit fits.
+    base = next(f"{n:08d}" for n in range(1, 10_000)
+                if 11 - sum(int(d) * w for d, w in zip(f"{n:08d}", (3, 2, 7, 6, 5, 4, 3, 2))) % 11 == 10)
+    assert not any(domain.org_number_is_valid(base + str(d)) for d in range(10))
+
+
+def test_org_numbers_are_normalised_and_errors_say_what_was_expected():
+    assert domain.normalise_org_number("974 760 673") == "974760673"
+    with pytest.raises(ValueError, match="9 digits"):
+        domain.normalise_org_number("12345")
+    with pytest.raises(ValueError, match="check digit"):
+        domain.normalise_org_number("974760674")
+
+
+def test_only_competence_groups_take_a_known_focus_area():
+    known = {"inclusion", "lifelong_learning"}
+    domain.check_group_focus_area(GroupKind.competence, "inclusion", known)
+    domain.check_group_focus_area(GroupKind.steering, None, known)
+    with pytest.raises(domain.RuleBroken, match="unknown focus area"):
+        domain.check_group_focus_area(GroupKind.competence, "mars", known)
+    with pytest.raises(domain.RuleBroken, match="only competence groups"):
+        domain.check_group_focus_area(GroupKind.steering, "inclusion", known)
+
+
+def test_joining_twice_or_in_the_future_is_refused():
+    today = date(2021, 3, 1)
+    domain.check_can_join(False, False, date(2021, 2, 1), today)
+    with pytest.raises(domain.RuleBroken) as twice:
+        domain.check_can_join(True, False, date(2021, 2, 1), today)
+    assert twice.value.conflict and twice.value.field == "person_id"
+    with pytest.raises(domain.RuleBroken, match="future"):
+        domain.check_can_join(False, False, date(2021, 4, 1), today)
+    with pytest.raises(domain.RuleBroken, match="erased"):
+        domain.check_can_join(False, True, date(2021, 2, 1), today)
+
+
+def test_leaving_needs_an_active_membership_and_a_date_after_joining():
+    domain.check_can_leave(None, date(2020, 1, 1), date(2020, 6, 1))
+    with pytest.raises(domain.RuleBroken, match="ended on 2020-03-01") as ended:
+        domain.check_can_leave(date(2020, 3, 1), date(2020, 1, 1), date(2020, 6, 1))
+    assert ended.value.conflict
+    with pytest.raises(domain.RuleBroken, match="before joined_on"):
+        domain.check_can_leave(None, date(2020, 1, 1), date(2019, 6, 1))
+
+
+def test_a_mandate_is_confirmed_once_for_an_active_member():
+    today = date(2021, 1, 1)
+    domain.check_can_confirm_mandate(None, None, date(2020, 5, 1), today)
+    with pytest.raises(domain.RuleBroken, match="already confirmed"):
+        domain.check_can_confirm_mandate(None, date(2020, 5, 1), date(2020, 6, 1), today)
+    with pytest.raises(domain.RuleBroken, match="ended"):
+        domain.check_can_confirm_mandate(date(2020, 7, 1), None, date(2020, 6, 1), today)
