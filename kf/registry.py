@@ -48,14 +48,7 @@ DASHBOARD_PORT = 8501
 
 def available_services() -> list[ServiceSpec]:
     """The services present in this build (a region may ship only some of them)."""
-    found = []
-    for spec in SERVICES.values():
-        try:
-            importlib.import_module(f"{spec.package}.app")
-        except ModuleNotFoundError:
-            continue
-        found.append(spec)
-    return found
+    return [spec for spec in SERVICES.values() if spec.has_module("app")]
 
 
 def get_service(name: str) -> ServiceSpec:

@@ -63,6 +63,7 @@ def require(role: Role):
             raise HTTPException(403, f"this service does not serve region {principal.region!r}")
         return principal
 
+    dependency.required_role = role  # read by the security tests and the docs
     return dependency
 
 

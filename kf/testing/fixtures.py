@@ -88,11 +88,14 @@ def migrate(service: str, database_url: str) -> None:
 
 
 @pytest.fixture
-def service_app(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
-    """Start a service in-process (migrated database, real NATS) and give an HTTP client for it."""
+def service_app(tmp_path: Path, nats_server: NatsServer) -> Iterator[Callable[..., TestClient]]:
+    """Start a service in-process (migrated database, real NATS) and give an HTTP client for it.
+
+    Depends on `nats_server` so the services stop before the server does."""
     stack = ExitStack()
 
-    def start(service: str, *, nats_url: str, database_url: str | None = None, **extra) -> TestClient:
+    def start(service: str, *, nats_url: str | None = None, database_url: str | None = None, **extra) -> TestClient:
+        nats_url = nats_url or nats_server.url
         url = database_url or f"sqlite:///{tmp_path / (service + '.db')}"
         migrate(service, url)
         settings = service_settings(service, database_url=url, nats_url=nats_url, **extra)

@@ -1,0 +1,100 @@
+"""Service processes on loopback: `kf serve NAME` as a child with its own log, readiness and signals."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+
+@dataclass
+class ServiceProcess:
+    """One child process (a service or the dashboard) that can be started, stopped, killed and restarted."""
+
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    port: int
+    log: Path
+    health: str = "/readyz"
+    proc: subprocess.Popen | None = field(default=None, repr=False)
+
+    @classmethod
+    def service(cls, name: str, env: dict[str, str], port: int, logs: Path) -> "ServiceProcess":
+        return cls(name, [sys.executable, "-m", "kf.cli", "serve", name], {**env, "KF_HTTP_PORT": str(port)}, port,
+                   logs / f"{name}.log")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "ServiceProcess":
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        out = open(self.log, "ab")  # noqa: SIM115 - handed to the child
+        # A session of its own: Ctrl-C reaches only the supervisor, which stops children in order.
+        self.proc = subprocess.Popen(self.args, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        out.close()
+        return self
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def ready(self) -> bool:
+        try:
+            return httpx.get(self.url + self.health, timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def terminate(self) -> None:
+        if self.running():
+            self.proc.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout: float = 20) -> None:
+        if self.proc is None:
+            return
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self, timeout: float = 20) -> None:
+        self.terminate()
+        self.wait(timeout)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no flushing — a crash."""
+        if self.running():
+            self.proc.kill()
+            self.proc.wait()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+def wait_ready(children: list[ServiceProcess], timeout: float = 90.0) -> list[str]:
+    """Wait until every child answers its health path; the problems, if any, name the child and its log."""
+    pending = {c.name: c for c in children}
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        for name, child in list(pending.items()):
+            if not child.running():
+                return [f"{name} exited with code {child.proc.returncode if child.proc else '?'}; see {child.log}"]
+            if child.ready():
+                del pending[name]
+        if pending:
+            time.sleep(0.2)
+    return [f"{name} not ready after {timeout:.0f}s; see {c.log}" for name, c in pending.items()]
+
+
+def stop_all(children: list[ServiceProcess], timeout: float = 20) -> None:
+    for child in reversed(children):
+        child.terminate()
+    for child in reversed(children):
+        child.wait(timeout)
