@@ -16,8 +16,11 @@ def _settings(service: str):
 
     try:
         return get_service(service).settings_class()()
-    except (ValidationError, ValueError) as exc:
-        raise SystemExit(f"kf: invalid settings for {service}: {exc}") from None
+    except ValidationError as exc:
+        # Name the variable and the problem, never the value: values may be secrets.
+        problems = "; ".join((f"KF_{'_'.join(str(p) for p in e['loc']).upper()}: " if e["loc"] else "")
+                             + e["msg"].removeprefix("Value error, ") for e in exc.errors(include_input=False))
+        raise SystemExit(f"kf: invalid settings for {service}: {problems}") from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

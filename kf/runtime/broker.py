@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from faststream.nats import NatsBroker
+from faststream.security import SASLPlaintext
 from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -23,8 +24,8 @@ def make_broker(settings: ServiceSettings, *, declare_publishers: bool = True) -
     if settings.nats_creds_file:
         kwargs["user_credentials"] = settings.nats_creds_file
     elif settings.nats_user:
-        kwargs["user"] = settings.nats_user
-        kwargs["password"] = settings.nats_password.get_secret_value() if settings.nats_password else None
+        password = settings.nats_password.get_secret_value() if settings.nats_password else ""
+        kwargs["security"] = SASLPlaintext(username=settings.nats_user, password=password)
     broker = NatsBroker(settings.nats_url.split(","), **kwargs)
     if declare_publishers:
         for model in registered_events():
