@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import uuid
 
+from pydantic import BaseModel
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -39,6 +41,27 @@ class Conflict(DomainError):
 class Invalid(DomainError):
     status = 422
     code = "invalid"
+
+
+class FieldError(BaseModel):
+    field: str | None
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every refused request answers with this shape."""
+
+    error: str
+    message: str
+    errors: list[FieldError] | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in ((400, "Malformed request"), (401, "Missing or unknown token"), (403, "Role or region not allowed"),
+                       (404, "Not found"), (409, "Conflicts with the current state"), (413, "Body too large"),
+                       (422, "Invalid input: `errors` names each field"))
+}
 
 
 def error_body(code: str, message: str, errors: list[dict] | None = None, **details: object) -> dict:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from kf.runtime.errors import install_error_handlers
+from kf.runtime.errors import ERROR_RESPONSES, install_error_handlers
 from kf.runtime.guards import BodyGuard
 from kf.runtime.outbox import pending_count
 from kf.runtime.service import ServiceRuntime
@@ -74,7 +74,7 @@ def create_service_app(runtime: ServiceRuntime, routers: list[APIRouter], *, des
 
     app.include_router(ops)
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     return app
 
 
