@@ -98,6 +98,8 @@ class EventConsumer:
                     self._metrics.consumer_lag.labels(consumer=self.durable).set(info.num_pending + info.num_ack_pending)
                 except Exception:  # noqa: BLE001 - lag is best effort
                     pass
+        # An open pull subscription makes the broker's drain() wait out its whole timeout at shutdown.
+        await _quietly(sub.unsubscribe())
 
     async def _subscribe(self, stop: asyncio.Event):
         while not stop.is_set():
