@@ -1,0 +1,222 @@
+"""NATS accounts and subject permissions (deploy/nats): the config the cluster runs, enforced by a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+
+import nats
+import pytest
+import yaml
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.errors import NotFoundError
+
+from kf.contracts import membership as mev
+from kf.contracts.envelope import wrap
+from kf.contracts.subjects import DEAD_LETTER_STREAM, stream_name
+from kf.embedded.natsserver import nats_server_binary
+from kf.runtime.broker import ensure_dead_letter_stream, ensure_stream
+from kf.testing.fixtures import auth
+from kf.testing.streams import read_stream, wait_until
+
+
+def _account(natsconfig, name):
+    return next(a for a in natsconfig.ACCOUNTS if a.name == name)
+
+
+async def _connect(server, user: str, password: str, errors: list[str] | None = None):
+    async def on_error(exc: Exception) -> None:
+        if errors is not None:
+            errors.append(str(exc))
+
+    return await nats.connect(server.url, user=user, password=password, error_cb=on_error,
+                              max_reconnect_attempts=0, connect_timeout=2)
+
+
+async def _publish_refused(js, subject: str) -> bool:
+    try:
+        await js.publish(subject, b"{}", timeout=0.4)
+    except (NatsTimeoutError, TimeoutError):
+        return True
+    return False
+
+
+def test_generated_nats_files_are_current(natsconfig):
+    for path, text in natsconfig.generated().items():
+        assert path.read_text(encoding="utf-8") == text, f"{path} is out of date: run python deploy/nats/natsconfig.py"
+
+
+def test_server_config_passes_nats_server_check_and_needs_every_password(natsconfig, nats_passwords, monkeypatch):
+    binary = nats_server_binary()
+    ok = subprocess.run([binary, "-t", "-c", str(natsconfig.CONF_FILE)], capture_output=True, text=True, timeout=30)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "is valid" in ok.stdout + ok.stderr
+
+    monkeypatch.delenv(natsconfig.password_vars()[0])
+    missing = subprocess.run([binary, "-t", "-c", str(natsconfig.CONF_FILE)], capture_output=True, text=True, timeout=30)
+    assert missing.returncode != 0
+    assert natsconfig.password_vars()[0] in missing.stdout + missing.stderr
+
+
+def test_helm_values_merge_into_a_config_nats_server_accepts(natsconfig, nats_passwords, tmp_path):
+    values = yaml.safe_load(natsconfig.VALUES_FILE.read_text(encoding="utf-8"))
+    assert values["config"]["cluster"] == {"enabled": True, "replicas": 3}
+    assert values["config"]["jetstream"]["enabled"] and values["config"]["jetstream"]["fileStore"]["enabled"]
+    # Every password is read from the Secret by reference, never written into the values.
+    env = values["container"]["env"]
+    assert set(env) == set(natsconfig.password_vars())
+    assert all(set(v) == {"valueFrom"} and "secretKeyRef" in v["valueFrom"] for v in env.values())
+
+    # The chart writes `<< $VAR >>` unquoted into nats.conf; do the same and let nats-server judge the result.
+    merged = values["config"]["merge"]
+    text = natsconfig._conf_value(merged, 0)
+    text = re.sub(r'"<< (\$[A-Z0-9_]+) >>"', r"\1", text)
+    assert "<<" not in text
+    conf = tmp_path / "nats.conf"
+    conf.write_text("jetstream: enabled\n" + text.strip()[1:-1] + "\n", encoding="utf-8")
+    checked = subprocess.run([nats_server_binary(), "-t", "-c", str(conf)], capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+async def test_each_service_publishes_only_its_own_events(natsconfig, nats_passwords, secured_nats):
+    ostfold = _account(natsconfig, "OSTFOLD")
+    pw = lambda service: nats_passwords[ostfold.password_var(service)]  # noqa: E731
+    admin = await _connect(secured_nats, ostfold.admin_user, nats_passwords[ostfold.admin_password_var])
+    membership_errors: list[str] = []
+    membership = await _connect(secured_nats, ostfold.user("membership"), pw("membership"), membership_errors)
+    metrics_errors: list[str] = []
+    metrics = await _connect(secured_nats, ostfold.user("metrics"), pw("metrics"), metrics_errors)
+    try:
+        admin_js = admin.jetstream()
+        for service in ("measures", "events"):
+            await ensure_stream(admin_js, service)  # as their own services would at start-up
+
+        # A service provisions its own stream and the dead-letter stream itself ...
+        mjs = membership.jetstream()
+        await ensure_stream(mjs, "membership")
+        await ensure_dead_letter_stream(mjs)
+        # ... and publishes its own events,
+        ack = await mjs.publish("kf.ostfold.membership.x.y", b"{}", timeout=5)
+        assert ack.stream == stream_name("membership") and ack.seq == 1
+        # but neither another service's events nor another region's.
+        assert await _publish_refused(mjs, "kf.ostfold.measures.x.y")
+        assert await _publish_refused(mjs, "kf.vestfold-telemark.membership.x.y")
+        # It cannot take over another service's stream either.
+        with pytest.raises((NatsTimeoutError, TimeoutError)):
+            await asyncio.wait_for(ensure_stream(mjs, "measures"), timeout=1)
+
+        metrics_js = metrics.jetstream()
+        await ensure_stream(metrics_js, "metrics")
+        assert (await metrics_js.publish("kf.ostfold.metrics.goal.set", b"{}", timeout=5)).stream == "KF_METRICS"
+        for subject in ("kf.ostfold.membership.member.joined", "kf.ostfold.events.gathering.held",
+                        "kf.ostfold.measures.measure.adopted"):
+            assert await _publish_refused(metrics_js, subject), subject
+
+        assert (await admin_js.stream_info("KF_MEASURES")).state.messages == 0
+        assert (await admin_js.stream_info("KF_EVENTS")).state.messages == 0
+        assert (await admin_js.stream_info("KF_MEMBERSHIP")).state.messages == 1
+        # The server tells the client why (nats-py lower-cases the message).
+        assert 'permissions violation for publish to "kf.ostfold.measures.x.y"' in [e.lower().removeprefix('nats: ') for e in membership_errors]
+        assert 'permissions violation for publish to "kf.ostfold.membership.member.joined"' in [e.lower().removeprefix('nats: ') for e in metrics_errors]
+    finally:
+        for conn in (admin, membership, metrics):
+            await conn.close()
+
+
+async def test_regions_in_separate_accounts_share_no_streams(natsconfig, nats_passwords, secured_nats):
+    ostfold, vt = _account(natsconfig, "OSTFOLD"), _account(natsconfig, "VESTFOLD_TELEMARK")
+    os_measures = await _connect(secured_nats, ostfold.user("measures"), nats_passwords[ostfold.password_var("measures")])
+    vt_measures = await _connect(secured_nats, vt.user("measures"), nats_passwords[vt.password_var("measures")])
+    try:
+        await ensure_stream(os_measures.jetstream(), "measures")
+        await os_measures.jetstream().publish("kf.ostfold.measures.measure.adopted", b"{}", timeout=5)
+        vjs = vt_measures.jetstream()
+        with pytest.raises(NotFoundError):
+            await vjs.stream_info("KF_MEASURES")  # Østfold's stream is invisible in Vestfold-Telemark's account
+        await ensure_stream(vjs, "measures")
+        await vjs.publish("kf.vestfold-telemark.measures.measure.adopted", b"{}", timeout=5)
+        assert (await vjs.stream_info("KF_MEASURES")).state.messages == 1
+        assert await _publish_refused(vjs, "kf.ostfold.measures.measure.adopted")
+        with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+            await nats.connect(secured_nats.url, user=vt.user("measures"), password="not-the-password",
+                               max_reconnect_attempts=0, allow_reconnect=False, connect_timeout=2)
+    finally:
+        await os_measures.close()
+        await vt_measures.close()
+
+
+def test_the_membership_service_runs_under_its_nats_user(natsconfig, nats_passwords, secured_nats, service_app):
+    """The real service, with only its own permissions, provisions its streams and publishes through the outbox."""
+    ostfold = _account(natsconfig, "OSTFOLD")
+    client = service_app("membership", nats_url=secured_nats.url, nats_user=ostfold.user("membership"),
+                         nats_password=nats_passwords[ostfold.password_var("membership")])
+    created = client.post("/organisations", json={"name": "Høgskolen i Østfold", "org_number": "974 760 673",
+                                                  "sector": "university_college"}, headers=auth())
+    assert created.status_code == 201
+    admin = {"user": ostfold.admin_user, "password": nats_passwords[ostfold.admin_password_var]}
+    wait_until(lambda: len(read_stream(secured_nats.url, stream_name("membership"), **admin)) == 1,
+               what="the organisation event in KF_MEMBERSHIP")
+    stored = read_stream(secured_nats.url, stream_name("membership"), **admin)[0]
+    assert stored.subject == "kf.ostfold.membership.organisation.registered"
+    assert stored.event["data"]["organisation_id"] == created.json()["id"]
+    assert read_stream(secured_nats.url, DEAD_LETTER_STREAM, **admin) == []
+    assert client.get("/readyz").json()["ready"] is True
+
+
+async def test_a_consumer_reads_and_dead_letters_under_its_nats_user(natsconfig, nats_passwords, secured_nats, tmp_path):
+    """The events service's user can run the kit's durable consumer on the membership stream, ack and dead-letter."""
+    from sqlalchemy import Column, MetaData, String, Table, insert, select
+
+    from kf.runtime.consumer import EventConsumer
+    from kf.runtime.db import Database
+    from kf.runtime.telemetry import ServiceMetrics
+    from kf.testing.fixtures import migrate
+
+    ostfold = _account(natsconfig, "OSTFOLD")
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    migrate("membership", url)  # any service's migrations bring the kit's processed_events table
+    db = Database(url)
+    seen = Table("seen_organisations", MetaData(), Column("organisation_id", String(64), primary_key=True))
+    seen.create(db.engine)
+
+    membership = await _connect(secured_nats, ostfold.user("membership"), nats_passwords[ostfold.password_var("membership")])
+    events_conn = await _connect(secured_nats, ostfold.user("events"), nats_passwords[ostfold.password_var("events")])
+    stop = asyncio.Event()
+    try:
+        mjs = membership.jetstream()
+        await ensure_stream(mjs, "membership")
+        event = mev.OrganisationRegistered(organisation_id="org-1", name="NAV Østfold", org_number="974760673",
+                                           sector=mev.Sector.state_agency)
+        envelope = wrap(event, region="ostfold", subject="org-1")
+        await mjs.publish(event.subject("ostfold"), envelope.to_json(), timeout=5)
+        await mjs.publish("kf.ostfold.membership.organisation.registered", b"not a cloud event", timeout=5)
+
+        ejs = events_conn.jetstream()
+        await ensure_dead_letter_stream(ejs)
+        consumer = EventConsumer(
+            db=db, owner="events", name="membership", source_service="membership",
+            handlers={mev.OrganisationRegistered: lambda s, env, e: s.execute(insert(seen).values(organisation_id=e.organisation_id))},
+            js=lambda: ejs, metrics=ServiceMetrics("events"))
+        task = asyncio.create_task(consumer.run(stop))
+
+        async def applied() -> bool:
+            dlq = await ejs.stream_info(DEAD_LETTER_STREAM)
+            with db.engine.connect() as conn:
+                rows = conn.execute(select(seen.c.organisation_id)).scalars().all()
+            return rows == ["org-1"] and dlq.state.messages == 1
+
+        for _ in range(100):
+            if await applied():
+                break
+            await asyncio.sleep(0.1)
+        assert await applied()
+        info = await ejs.consumer_info(stream_name("membership"), "events-membership")
+        assert info.num_ack_pending == 0 and info.num_pending == 0
+        stop.set()
+        await asyncio.wait_for(task, timeout=5)
+    finally:
+        stop.set()
+        await membership.close()
+        await events_conn.close()
+        db.dispose()
