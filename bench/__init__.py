@@ -1,0 +1,1 @@
+"""Benchmarks of the metrics service (not part of the tests): `python -m bench`."""

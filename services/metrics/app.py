@@ -1,0 +1,44 @@
+"""Wires the metrics service together: `create_app(settings)`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from kf.runtime.consumer import EventConsumer
+from kf.runtime.http import create_service_app
+from kf.runtime.service import ServiceRuntime
+from services.metrics import api
+from services.metrics.gauges import KpiCollector
+from services.metrics.handlers import handlers_by_source
+from services.metrics.settings import Settings
+from services.metrics.usecases import MetricsUseCases
+
+SOURCES = ("membership", "events", "measures")
+
+
+def add_consumers(runtime: ServiceRuntime, regions: list[str], on_commit=None) -> list[EventConsumer]:
+    """One durable consumer per source stream; one region's subjects when only one region is served."""
+    only = regions[0] if len(regions) == 1 else None
+    consumers = []
+    for source, handlers in handlers_by_source(regions).items():
+        consumer = EventConsumer(db=runtime.db, owner=runtime.service, name=source, source_service=source,
+                                 handlers=handlers, js=runtime.js, metrics=runtime.metrics, region=only,
+                                 batch_size=runtime.settings.consumer_batch_size, on_commit=on_commit)
+        runtime.consumers.append(consumer)
+        consumers.append(consumer)
+    return consumers
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = ServiceRuntime(settings)
+    regions = settings.served_regions()
+    usecases = MetricsUseCases(runtime, regions)
+    add_consumers(runtime, regions, on_commit=usecases.cache.invalidate)
+    runtime.metrics.registry.register(KpiCollector(usecases))
+    app = create_service_app(runtime, [api.router], description=(
+        "KPIs of a regional competence forum computed from every domain event, the steering group's goals "
+        "with their status, and the network of organisations. Projections are rebuilt with `kf replay metrics`."))
+    app.state.usecases = usecases
+    app.state.regions = set(regions)
+    return app

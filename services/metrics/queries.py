@@ -1,0 +1,169 @@
+"""Reads the fact tables as of a date into `Quantities`, the inputs of the KPI formulas."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, distinct, func, not_, or_, select
+from sqlalchemy.orm import Session
+
+from services.metrics import store as t
+from kf.regiondata import Region
+from services.metrics.kpis import PARTS, Quantities, catalogue
+
+
+def _has_area(column, focus: str | None):
+    return column.like(f"%,{focus},%") if focus else True
+
+
+def _active(m, as_of: date):
+    return and_(m.c.joined_on.is_not(None), m.c.joined_on <= as_of, or_(m.c.left_on.is_(None), m.c.left_on > as_of))
+
+
+def active_memberships(region: str, focus: str | None, as_of: date):
+    """Active memberships as of the date (of groups in the focus area when one is given)."""
+    m, p, g = t.memberships, t.people, t.groups
+    query = (select(m.c.membership_id, m.c.person_id, m.c.organisation_id, m.c.sector, m.c.mandate_on,
+                    func.coalesce(p.c.role_kind, m.c.role_kind).label("role_kind"))
+             .select_from(m.outerjoin(p, and_(p.c.region == m.c.region, p.c.person_id == m.c.person_id)))
+             .where(m.c.region == region, _active(m, as_of)))
+    if focus:
+        query = query.where(m.c.group_id.in_(select(g.c.group_id).where(g.c.region == region, g.c.focus_area == focus)))
+    return query.subquery("active")
+
+
+def tie_pairs(region: str, focus: str | None, as_of: date):
+    """Distinct organisation pairs tied up to the date, with both sectors (as recorded, else as registered)."""
+    ti, o = t.ties, t.organisations
+    oa, ob = o.alias("oa"), o.alias("ob")
+    sa = func.coalesce(ti.c.sector_a, oa.c.sector)
+    sb = func.coalesce(ti.c.sector_b, ob.c.sector)
+    return (select(ti.c.org_a, ti.c.org_b, sa.label("sa"), sb.label("sb"))
+            .select_from(ti.outerjoin(oa, and_(oa.c.region == ti.c.region, oa.c.organisation_id == ti.c.org_a))
+                         .outerjoin(ob, and_(ob.c.region == ti.c.region, ob.c.organisation_id == ti.c.org_b)))
+            .where(ti.c.region == region, ti.c.tie_on <= as_of, _has_area(ti.c.focus_areas, focus)))
+
+
+def quantities(s: Session, region: str, focus: str | None, as_of: date, indicators: list[str],
+               parts: set[str] | None = None) -> Quantities:
+    """Read the parts of the facts the wanted KPIs need (all by default); other fields stay zero."""
+    parts = set(PARTS) if parts is None else parts
+    q = Quantities()
+    active = active_memberships(region, focus, as_of)
+    if parts & {"members", "participation", "ties"}:
+        _members(s, q, active, as_of)
+    if "participation" in parts:
+        _participation(s, q, region, active, as_of)
+    if "gatherings" in parts:
+        _gatherings(s, q, region, focus, as_of)
+    if "ties" in parts:
+        _ties(s, q, region, focus, active, as_of)
+    if "communications" in parts:
+        _communications(s, q, region, focus, as_of)
+    if "measures" in parts:
+        _measures(s, q, region, focus, as_of)
+    if "effects" in parts:
+        _effects(s, q, region, focus, as_of, indicators)
+    return q
+
+
+def _members(s: Session, q: Quantities, active, as_of: date) -> None:
+    for sector, n, mandated, leaders in s.execute(select(
+            active.c.sector, func.count(),
+            func.sum(case((and_(active.c.mandate_on.is_not(None), active.c.mandate_on <= as_of), 1), else_=0)),
+            func.sum(case((active.c.role_kind == "leader", 1), else_=0))).group_by(active.c.sector)):
+        q.sector_members[sector or "unknown"] = n
+        q.members += n
+        q.mandated += int(mandated or 0)
+        q.leaders += int(leaders or 0)
+    q.organisations = s.execute(select(func.count(distinct(active.c.organisation_id)))).scalar_one()
+
+
+def _attended(region: str):
+    g, a = t.gatherings, t.attendances
+    return a.join(g, and_(g.c.region == a.c.region, g.c.gathering_id == a.c.gathering_id)), g, a
+
+
+def _participation(s: Session, q: Quantities, region: str, active, as_of: date) -> None:
+    # Participation counts any held gathering of the region, not only those of the focus area.
+    joined, g, a = _attended(region)
+    recent = (select(a.c.person_id).select_from(joined)
+              .where(g.c.region == region, g.c.held_on <= as_of, g.c.held_on > as_of - timedelta(days=365)))
+    q.active_attenders = s.execute(select(func.count()).select_from(active)
+                                   .where(active.c.person_id.in_(recent))).scalar_one()
+
+
+def _gatherings(s: Session, q: Quantities, region: str, focus: str | None, as_of: date) -> None:
+    joined, g, _a = _attended(region)
+    held = and_(g.c.region == region, g.c.held_on <= as_of, _has_area(g.c.focus_areas, focus))
+    q.gatherings_held = s.execute(select(func.count()).where(held)).scalar_one()
+    q.attendances = s.execute(select(func.count()).select_from(joined).where(held)).scalar_one()
+
+
+def _ties(s: Session, q: Quantities, region: str, focus: str | None, active, as_of: date) -> None:
+    active_orgs = select(active.c.organisation_id).distinct().scalar_subquery()
+    pairs = tie_pairs(region, focus, as_of).subquery("pairs")
+    q.cross_sector_ties = s.execute(select(func.count()).select_from(
+        select(pairs.c.org_a, pairs.c.org_b).where(pairs.c.sa.is_not(None), pairs.c.sb.is_not(None),
+                                                   pairs.c.sa != pairs.c.sb).distinct().subquery())).scalar_one()
+    q.active_ties = s.execute(select(func.count()).select_from(
+        select(pairs.c.org_a, pairs.c.org_b).where(pairs.c.org_a.in_(active_orgs), pairs.c.org_b.in_(active_orgs))
+        .distinct().subquery())).scalar_one()
+
+
+def _communications(s: Session, q: Quantities, region: str, focus: str | None, as_of: date) -> None:
+    c = t.communications
+    q.communications, q.reach = s.execute(select(
+        func.count(), func.coalesce(func.sum(func.coalesce(c.c.recipients, c.c.views, 0)), 0)).where(
+        c.c.region == region, c.c.published_on <= as_of, _has_area(c.c.focus_areas, focus))).one()
+
+
+def _measures(s: Session, q: Quantities, region: str, focus: str | None, as_of: date) -> None:
+    m = t.measures
+    in_area = and_(m.c.region == region, m.c.focus_area == focus) if focus else m.c.region == region
+
+    def on_or_before(col):
+        return func.sum(case((and_(col.is_not(None), col <= as_of), 1), else_=0))
+
+    row = s.execute(select(on_or_before(m.c.proposed_on), on_or_before(m.c.adopted_on), on_or_before(m.c.rejected_on),
+                           on_or_before(m.c.accepted_on), on_or_before(m.c.completed_on)).where(in_area)).one()
+    q.proposed, q.adopted, q.rejected, q.anchored, q.completed = (int(v or 0) for v in row)
+    decided = func.coalesce(m.c.adopted_on, m.c.rejected_on)
+    q.decision_days = sorted((d - p).days for p, d in s.execute(select(m.c.proposed_on, decided).where(
+        in_area, m.c.proposed_on.is_not(None), decided.is_not(None), decided <= as_of)))
+
+
+def _effects(s: Session, q: Quantities, region: str, focus: str | None, as_of: date, indicators: list[str]) -> None:
+    totals = effect_totals(s, region, focus, as_of)
+    q.effects = {ind: 0.0 for ind in indicators}
+    for (_measure, ind), value in totals.items():
+        q.effects[ind] = q.effects.get(ind, 0.0) + value
+    e = t.expectations
+    for measure_id, indicator, baseline, target in s.execute(select(e.c.measure_id, e.c.indicator, e.c.baseline, e.c.target).where(
+            e.c.region == region, e.c.baseline_date <= as_of, e.c.focus_area == focus if focus else True)):
+        q.expectations += 1
+        total = totals.get((measure_id, indicator), 0.0)
+        if (total >= target) if target >= baseline else (total <= target):
+            q.expectations_reached += 1
+
+
+def effect_totals(s: Session, region: str, focus: str | None, as_of: date) -> dict[tuple[str, str], float]:
+    """Sum of reported values per (measure, indicator) up to the date, leaving out superseded reports."""
+    r = t.reports
+    newer = r.alias("newer")
+    superseded = (select(newer.c.report_id).where(newer.c.region == r.c.region, newer.c.supersedes_report_id == r.c.report_id,
+                                                  newer.c.period_end <= as_of).exists())
+    out: dict[tuple[str, str], float] = defaultdict(float)
+    for measure_id, indicator, value in s.execute(
+            select(r.c.measure_id, r.c.indicator, func.sum(r.c.value)).where(
+                r.c.region == region, r.c.period_end <= as_of, not_(superseded),
+                r.c.focus_area == focus if focus else True).group_by(r.c.measure_id, r.c.indicator)):
+        out[(measure_id, indicator)] = float(value or 0.0)
+    return out
+
+
+def kpi_values(s: Session, region: Region, focus: str | None, as_of: date) -> dict[str, float | None]:
+    """Every KPI of the catalogue as of a date, uncached (tests, replay checks and the benchmark's ground truth)."""
+    q = quantities(s, region.id, focus, as_of, [i.id for i in region.indicators])
+    return {k.id: k.compute(q) for k in catalogue(region)}

@@ -1,0 +1,28 @@
+"""Settings of the metrics service."""
+
+from typing import ClassVar
+
+from pydantic import Field, field_validator
+
+from kf.contracts.subjects import check_token
+from kf.runtime.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service: ClassVar[str] = "metrics"
+    default_port: ClassVar[int] = 8104
+
+    regions: str | None = Field(None, description="Regions whose events this metrics instance projects and serves, comma-separated; default: KF_REGION")
+
+    @field_validator("regions")
+    @classmethod
+    def _regions_are_tokens(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return ",".join(check_token(r.strip(), "KF_REGIONS") for r in value.split(",") if r.strip())
+
+    def served_regions(self) -> list[str]:
+        """The regions served, the own region first when it is among them."""
+        if not self.regions:
+            return [self.region]
+        return self.regions.split(",")

@@ -1,0 +1,133 @@
+"""Metrics tables: fact tables keyed by aggregate id (the projections), the goals, and the upsert they share.
+
+Each fact row is written by upserts guarded by a version (`<group>_v` = event time and id), so applying
+events in any order, any number of times, leaves the same rows: the newest event for each group of
+fields wins, and a duplicate changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData, String, Table, Text,
+                        and_, delete, insert, or_)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from kf.contracts.envelope import CloudEvent
+from kf.runtime.consumer import PROCESSED
+from kf.runtime.kit_tables import add_kit_tables
+
+metadata = MetaData()
+add_kit_tables(metadata)
+
+V = 80  # length of a version string: "2021-03-01T10:00:00.000000+00:00|<event id>"
+
+
+def _v(name: str) -> Column:
+    return Column(f"{name}_v", String(V), nullable=True)
+
+
+def _key(*names: str) -> list[Column]:
+    return [Column("region", String(64), primary_key=True)] + [Column(n, String(64), primary_key=True) for n in names]
+
+
+organisations = Table("mx_organisations", metadata, *_key("organisation_id"),
+                      Column("sector", String(40)), _v("org"))
+people = Table("mx_people", metadata, *_key("person_id"),
+               Column("organisation_id", String(64)), Column("sector", String(40)), Column("role_kind", String(40)),
+               _v("person"))
+groups = Table("mx_groups", metadata, *_key("group_id"),
+               Column("kind", String(40)), Column("focus_area", String(64)), _v("group"))
+memberships = Table("mx_memberships", metadata, *_key("membership_id"),
+                    Column("group_id", String(64), index=True), Column("person_id", String(64), index=True),
+                    Column("organisation_id", String(64)), Column("sector", String(40)), Column("role_kind", String(40)),
+                    Column("joined_on", Date), _v("joined"), Column("left_on", Date), _v("left"),
+                    Column("mandate_on", Date), _v("mandate"))
+gatherings = Table("mx_gatherings", metadata, *_key("gathering_id"),
+                   Column("kind", String(40)), Column("held_on", Date, index=True), Column("focus_areas", Text),
+                   _v("held"))
+attendances = Table("mx_attendances", metadata, *_key("gathering_id", "person_id"),
+                    Column("organisation_id", String(64)), Column("sector", String(40)), Column("role", String(40)))
+Index("ix_mx_attendances_person", attendances.c.region, attendances.c.person_id)
+# One row per pair of organisations per source (a gathering or a measure); org_a < org_b.
+ties = Table("mx_ties", metadata, Column("region", String(64), primary_key=True),
+             Column("origin", String(16), primary_key=True), Column("source_id", String(64), primary_key=True),
+             Column("org_a", String(64), primary_key=True), Column("org_b", String(64), primary_key=True),
+             Column("tie_on", Date, index=True), Column("sector_a", String(40)), Column("sector_b", String(40)),
+             Column("focus_areas", Text))
+communications = Table("mx_communications", metadata, *_key("communication_id"),
+                       Column("channel", String(40)), Column("published_on", Date, index=True),
+                       Column("focus_areas", Text), _v("published"),
+                       Column("recipients", Integer), Column("views", Integer), _v("reach"))
+_MEASURE_DATES = ("proposed", "adopted", "rejected", "accepted", "started", "completed", "stopped")
+measures = Table("mx_measures", metadata, *_key("measure_id"),
+                 Column("focus_area", String(64)), _v("focus"),
+                 Column("partners", Text), _v("partners"),
+                 Column("owner_organisation_id", String(64)),
+                 *[c for d in _MEASURE_DATES for c in (Column(f"{d}_on", Date), _v(d))])
+expectations = Table("mx_effect_expectations", metadata, *_key("expectation_id"),
+                     Column("measure_id", String(64)), Column("focus_area", String(64)), Column("indicator", String(64)),
+                     Column("baseline", Float), Column("baseline_date", Date), Column("target", Float),
+                     Column("target_date", Date), _v("expectation"))
+reports = Table("mx_effect_reports", metadata, *_key("report_id"),
+                Column("measure_id", String(64)), Column("focus_area", String(64)), Column("indicator", String(64)),
+                Column("value", Float), Column("period_end", Date, index=True),
+                Column("supersedes_report_id", String(64), index=True), _v("report"))
+
+PROJECTIONS = (organisations, people, groups, memberships, gatherings, attendances, ties, communications, measures,
+               expectations, reports)
+
+goals = Table("goals", metadata, Column("goal_id", String(36), primary_key=True),
+              Column("region", String(64), nullable=False, index=True), Column("title", String(200), nullable=False),
+              Column("kpi", String(100), nullable=False), Column("focus_area", String(64)),
+              Column("baseline_value", Float, nullable=False), Column("baseline_date", Date, nullable=False),
+              Column("target_value", Float, nullable=False), Column("target_date", Date, nullable=False),
+              Column("method", String(16), nullable=False), Column("retired", Boolean, nullable=False, default=False),
+              Column("retired_on", Date), Column("created_at", DateTime(timezone=True), nullable=False),
+              Column("updated_at", DateTime(timezone=True), nullable=False))
+
+
+def stamp(moment: datetime, event_id: str) -> str:
+    """A sortable version: the moment in UTC (naive means UTC), then the event id to break ties."""
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + "|" + event_id
+
+
+def version(envelope: CloudEvent) -> str:
+    """Orders the events that write one group of fields: event time, then event id."""
+    return stamp(envelope.time, envelope.id)
+
+
+def merge(session: Session, table: Table, key: dict, values: dict, *, group: str, ver: str) -> bool:
+    """Upsert `values` into the row `key` unless that group of fields already holds a newer or equal version.
+
+    Returns True when the row changed.
+    """
+    vcol = f"{group}_v"
+    row = {**key, **values, vcol: ver}
+    dialect = session.get_bind().dialect.name
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(**row)
+    col = table.c[vcol]
+    stmt = ins.on_conflict_do_update(index_elements=[c.name for c in table.primary_key.columns],
+                                     set_={k: ins.excluded[k] for k in (*values, vcol)},
+                                     where=or_(col.is_(None), col < ins.excluded[vcol]))
+    return session.execute(stmt).rowcount > 0
+
+
+def replace_children(session: Session, table: Table, key: dict, rows: list[dict]) -> None:
+    """Replace the rows under `key` (e.g. a gathering's attendance) with `rows`."""
+    session.execute(delete(table).where(and_(*[table.c[k] == v for k, v in key.items()])))
+    if rows:
+        session.execute(insert(table), rows)
+
+
+def areas_text(areas) -> str:
+    """Focus areas stored as ',a,b,' so `LIKE '%,a,%'` finds one."""
+    return "," + ",".join(sorted(set(areas))) + "," if areas else ","
+
+
+def clear_projections(session: Session, consumers: list[str]) -> None:
+    for table in PROJECTIONS:
+        session.execute(delete(table))
+    session.execute(delete(PROCESSED).where(PROCESSED.c.consumer.in_(consumers)))

@@ -1,0 +1,137 @@
+"""Each KPI's formula on a small hand-computed forum, at several as-of dates and per focus area."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from bench.history import History
+from kf.regiondata import load_region
+from services.metrics.handlers import apply_envelopes
+from services.metrics.kpis import density, median_or_none, shannon_evenness
+from services.metrics.queries import kpi_values
+from services.metrics.store import metadata
+
+REGION = load_region("ostfold")
+
+
+def forum() -> History:
+    h = History()
+    for oid, sector in (("o1", "county"), ("o2", "municipality"), ("o3", "business"), ("o4", "business")):
+        h.org(oid, sector)
+    h.group("g1", "relevant_competence")
+    h.group("g2", "inclusion")
+    for pid, oid, sector, kind in (("p1", "o1", "county", "leader"), ("p2", "o2", "municipality", "employee"),
+                                   ("p3", "o3", "business", "employee"), ("p4", "o4", "business", "leader"),
+                                   ("p5", "o3", "business", "employee")):
+        h.person(pid, oid, sector, kind)
+    h.join("m1", "g1", "p1", "o1", "county", date(2020, 1, 10), "leader")
+    h.mandate("m1", "p1", "o1", date(2020, 2, 1))
+    h.join("m2", "g1", "p2", "o2", "municipality", date(2020, 3, 1))
+    h.leave("m2", "g1", "p2", date(2021, 1, 31))
+    h.join("m3", "g2", "p3", "o3", "business", date(2020, 6, 1))
+    h.mandate("m3", "p3", "o3", date(2021, 8, 1))
+    h.join("m4", "g2", "p4", "o4", "business", date(2021, 7, 15), "leader")
+    h.join("m5", "g1", "p5", "o3", "business", date(2020, 5, 1))
+    h.held("G1", date(2020, 9, 1), [("p1", "o1", "county"), ("p2", "o2", "municipality"), ("p5", "o3", "business")],
+           ("relevant_competence",))
+    h.held("G2", date(2021, 3, 1), [("p3", "o3", "business"), ("p2", "o2", "municipality")], ("inclusion",))
+    h.held("G3", date(2021, 9, 1), [("p1", "o1", "county"), ("p4", "o4", "business")], ("inclusion",))
+    h.communication("C1", date(2021, 2, 1), 100, None, ("inclusion",))
+    h.reach("C1", 150, None, datetime(2021, 3, 1, tzinfo=UTC))
+    h.communication("C2", date(2021, 7, 1), None, 40)
+    h.propose("X1", "relevant_competence", date(2020, 10, 1), ("o3", "o4"))
+    h.decide("X1", "relevant_competence", date(2020, 11, 15))
+    h.anchor("X1", "relevant_competence", "o2", date(2021, 1, 10))
+    h.propose("X2", "inclusion", date(2021, 1, 1))
+    h.decide("X2", "inclusion", date(2021, 3, 2), adopted=False)
+    h.propose("X3", "inclusion", date(2021, 5, 1))
+    h.expect("E1", "X1", "relevant_competence", "apprenticeships", 0, 10, date(2020, 11, 15))
+    h.report("R1", "X1", "relevant_competence", "apprenticeships", 4, date(2021, 3, 31))
+    h.report("R2", "X1", "relevant_competence", "apprenticeships", 5, date(2021, 6, 30))
+    h.report("R3", "X1", "relevant_competence", "apprenticeships", 7, date(2021, 6, 30), supersedes="R2")
+    return h
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    engine = create_engine(f"sqlite:///{tmp_path_factory.mktemp('kpis') / 'm.db'}")
+    metadata.create_all(engine)
+    with Session(engine) as s:
+        apply_envelopes(s, forum().events, ["ostfold"])
+        s.commit()
+        yield s
+    engine.dispose()
+
+
+def test_membership_kpis_count_active_members_as_of_the_date(session):
+    v = kpi_values(session, REGION, None, date(2021, 6, 30))
+    assert v["members"] == 3  # m1, m3, m5: m2 left in January, m4 joins in July
+    assert v["organisations"] == 2 and v["sectors_represented"] == 2
+    p = [1 / 3, 2 / 3]
+    assert v["sector_diversity"] == pytest.approx(-sum(x * math.log(x) for x in p) / math.log(2))
+    assert v["mandate_share"] == pytest.approx(1 / 3)  # m3's mandate comes in August
+    assert v["decision_maker_share"] == pytest.approx(1 / 3)
+    assert kpi_values(session, REGION, None, date(2020, 12, 31))["members"] == 4
+    assert kpi_values(session, REGION, None, date(2019, 12, 31))["mandate_share"] is None
+
+
+def test_membership_kpis_per_focus_area(session):
+    v = kpi_values(session, REGION, "relevant_competence", date(2021, 6, 30))
+    assert (v["members"], v["organisations"], v["mandate_share"]) == (2, 2, 0.5)
+    assert kpi_values(session, REGION, "inclusion", date(2021, 6, 30))["members"] == 1
+    assert kpi_values(session, REGION, "lifelong_learning", date(2021, 6, 30))["members"] == 0
+
+
+def test_relationship_kpis(session):
+    v = kpi_values(session, REGION, None, date(2021, 6, 30))
+    assert (v["gatherings_held"], v["attendances"]) == (2, 5)
+    # G1 ties o1-o2, o1-o3, o2-o3; X1 adds o2-o4 when o2 took ownership (o3-o4 are both businesses).
+    assert v["cross_sector_ties"] == 4
+    assert kpi_values(session, REGION, None, date(2020, 12, 31))["cross_sector_ties"] == 3
+    assert v["network_density"] == 1.0  # o1 and o3 take part and are tied
+    assert v["members_active_share"] == 1.0
+    later = kpi_values(session, REGION, None, date(2021, 9, 15))
+    assert later["members_active_share"] == 0.75  # p5 attended only G1, more than 365 days before
+    area = kpi_values(session, REGION, "relevant_competence", date(2021, 6, 30))
+    assert (area["gatherings_held"], area["attendances"], area["cross_sector_ties"]) == (1, 3, 4)  # G1 and X1 are of this area
+
+
+def test_information_flow_uses_the_latest_reach(session):
+    v = kpi_values(session, REGION, None, date(2021, 6, 30))
+    assert (v["communications_published"], v["communication_reach"]) == (1, 150)
+    v = kpi_values(session, REGION, None, date(2021, 12, 31))
+    assert (v["communications_published"], v["communication_reach"]) == (2, 190)
+    assert kpi_values(session, REGION, "relevant_competence", date(2021, 12, 31))["communications_published"] == 0
+
+
+def test_measure_kpis(session):
+    v = kpi_values(session, REGION, None, date(2021, 6, 30))
+    assert [v[k] for k in ("measures_proposed", "measures_adopted", "measures_rejected", "measures_anchored",
+                           "measures_completed")] == [3, 1, 1, 1, 0]
+    assert v["adoption_rate"] == 0.5
+    assert v["median_days_to_decision"] == 52.5  # 45 and 60 days
+    inclusion = kpi_values(session, REGION, "inclusion", date(2021, 6, 30))
+    assert (inclusion["measures_proposed"], inclusion["adoption_rate"], inclusion["median_days_to_decision"]) == (2, 0.0, 60)
+    assert kpi_values(session, REGION, None, date(2020, 12, 31))["adoption_rate"] == 1.0
+
+
+def test_effects_sum_the_reports_not_superseded(session):
+    v = kpi_values(session, REGION, None, date(2021, 6, 30))
+    assert v["effect.apprenticeships"] == 11  # R1 4 + R3 7, R2 superseded by R3
+    assert v["effect.evu_participants"] == 0
+    assert v["effect_target_attainment"] == 1.0
+    before = kpi_values(session, REGION, None, date(2021, 5, 31))
+    assert (before["effect.apprenticeships"], before["effect_target_attainment"]) == (4, 0.0)
+    assert kpi_values(session, REGION, "inclusion", date(2021, 6, 30))["effect.apprenticeships"] == 0
+
+
+def test_formula_helpers():
+    assert shannon_evenness([5, 5, 5]) == pytest.approx(1.0)
+    assert shannon_evenness([7]) == 0.0 and shannon_evenness([]) is None
+    assert density(3, 3) == 1.0 and density(1, 4) == pytest.approx(1 / 6) and density(0, 1) is None
+    assert median_or_none([3, 1, 2]) == 2 and median_or_none([]) is None
