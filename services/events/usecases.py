@@ -91,6 +91,7 @@ class EventsUseCases:
                                    external_speaker_organisation=item.external_speaker.organisation
                                    if item.external_speaker else None)
                         for i, item in enumerate(data.agenda)]
+            g.attendees = []
             s.add(g)
             s.flush()
             self.rt.record(s, ev.GatheringScheduled(
