@@ -53,6 +53,11 @@ def _page(request: Request, query, out, limit: int, offset: int) -> dict:
         return {"items": [out.model_validate(i) for i in items], "total": total, "limit": limit, "offset": offset}
 
 
+@router.get("/focus-areas", tags=["region"], summary="The region's focus areas (region data)")
+def focus_areas(request: Request, _: Reader) -> list[dict]:
+    return [f.model_dump() for f in request.app.state.runtime.region.focus_areas]
+
+
 # gatherings ----------------------------------------------------------------------------------
 @router.post("/gatherings", status_code=201, response_model=schemas.GatheringOut, tags=["gatherings"],
              summary="Schedule a gathering (felles-samling, workshop, webinar, bedriftsbesøk, group meeting)")
