@@ -1,0 +1,53 @@
+"""Fixtures of the dashboard tests: one running stack with seeded data for the whole session, and AppTest."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kf.testing.fixtures import TOKENS
+from tests.ui.seed import Seeded, seed
+from tests.ui.stack import Stack, start_stack
+
+APP = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_stack(tmp_path_factory.mktemp("ui-stack"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def seeded(stack: Stack) -> Seeded:
+    return seed(stack)
+
+
+def ui_env(urls: dict[str, str], token: str | None = TOKENS["coordinator"], regions: str = "ostfold") -> dict[str, str]:
+    env = {f"KF_UI_{name.upper()}_URL": url for name, url in urls.items()}
+    if token:
+        env["KF_UI_TOKEN"] = token
+    env["KF_UI_REGIONS"] = regions
+    return env
+
+
+@pytest.fixture
+def dashboard(monkeypatch: pytest.MonkeyPatch):
+    """Make an AppTest of the dashboard configured by `KF_UI_*` variables, with an empty API cache."""
+    from ui.apiclient import clear_cache
+
+    def make(env: dict[str, str]) -> AppTest:
+        for name in list(os.environ):
+            if name.startswith("KF_UI_"):
+                monkeypatch.delenv(name)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        clear_cache()
+        return AppTest.from_file(APP, default_timeout=30)
+
+    return make

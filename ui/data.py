@@ -1,0 +1,88 @@
+"""Reads the dashboard needs, shaped for pages: focus areas, KPIs, KPI series and goals (numbers from metrics)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import streamlit as st
+
+from ui.i18n import has_key, t
+from ui.shell import Context, fetch, fetch_items
+
+_INDICATORS = "_kf_indicator_names"
+
+
+def previous_quarter_end(day: date) -> date:
+    """The last day of the quarter before the one `day` falls in."""
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    return date(day.year, first_month, 1) - timedelta(days=1)
+
+
+def focus_areas(ctx: Context) -> list[dict] | None:
+    """The region's focus areas as [{id, name}] in the chosen language (region data from the membership API)."""
+    answer = fetch(ctx, "membership", "/focus-areas", region=ctx.region)
+    if answer is None:
+        return None
+    return [{"id": f["id"], "name": f.get(f"name_{ctx.lang}") or f.get("name_nb") or f["id"]} for f in answer]
+
+
+def kpis(ctx: Context, *, as_of: date | None = None, focus_area: str | None = None) -> dict[str, dict] | None:
+    """KPIs by id, as the metrics API computes them for the date."""
+    answer = fetch_items(ctx, "metrics", "/kpis", region=ctx.region, focus_area=focus_area,
+                         as_of=(as_of or ctx.as_of).isoformat())
+    return None if answer is None else {k["id"]: k for k in answer}
+
+
+def indicators(ctx: Context) -> dict[str, dict] | None:
+    """The region's effect indicators by id, named in the chosen language (region data from the measures API).
+
+    Kept for this run so KPI labels of `effect.<indicator>` can use the region's own names.
+    """
+    answer = fetch(ctx, "measures", "/indicators", region=ctx.region)
+    if answer is None:
+        return None
+    found = {i["id"]: {**i, "name": i.get(f"name_{ctx.lang}") or i.get("name_nb") or i["id"]} for i in answer}
+    st.session_state[_INDICATORS] = {k: v["name"] for k, v in found.items()}
+    return found
+
+
+def kpi_label(kpi: dict | str) -> str:
+    """A KPI's name from the translation table (effects: the region's indicator name), else the API's name."""
+    kpi_id = kpi if isinstance(kpi, str) else kpi["id"]
+    if has_key(f"kpi.{kpi_id}"):
+        return t(f"kpi.{kpi_id}")
+    indicator_names = st.session_state.get(_INDICATORS) or {}
+    if kpi_id.startswith("effect.") and kpi_id.removeprefix("effect.") in indicator_names:
+        return indicator_names[kpi_id.removeprefix("effect.")]
+    return kpi_id if isinstance(kpi, str) else str(kpi.get("name") or kpi_id)
+
+
+def series(ctx: Context, kpi_id: str, *, start: date, end: date, focus_area: str | None = None,
+           interval: str = "month") -> list[tuple[date, float]] | None:
+    """The KPI's value at each interval end between two dates."""
+    answer = fetch(ctx, "metrics", f"/kpis/{kpi_id}/series", region=ctx.region, focus_area=focus_area,
+                   **{"from": start.isoformat(), "to": end.isoformat()}, interval=interval)
+    if answer is None:
+        return None
+    return sorted((date.fromisoformat(p["date"]), float(p["value"])) for p in answer.get("points", [])
+                  if p.get("value") is not None)
+
+
+def goals(ctx: Context) -> list[dict] | None:
+    """The region's goals that are not retired, each flattened so its numbers sit at the top level."""
+    answer = fetch_items(ctx, "metrics", "/goals", region=ctx.region, as_of=ctx.as_of.isoformat())
+    if answer is None:
+        return None
+    return [flatten_goal(g) for g in answer if not g.get("retired")]
+
+
+def flatten_goal(goal: dict[str, Any]) -> dict[str, Any]:
+    flat = dict(goal)
+    nested = goal.get("evaluation")
+    if isinstance(nested, dict):
+        for name, value in nested.items():
+            flat.setdefault(name, value)
+    flat.setdefault("id", goal.get("goal_id"))
+    flat.setdefault("r", goal.get("ratio", flat.get("ratio")))
+    return flat

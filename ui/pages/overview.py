@@ -1,0 +1,86 @@
+"""Oversikt / Overview: the forum at a glance, one card per focus area with its goals and concrete effects."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import data, shell
+from ui.components import fmt_number, progress_bar, status_badge
+from ui.i18n import t
+
+HEADLINE_KPIS = ("members", "organisations", "sectors_represented", "cross_sector_ties", "gatherings_held",
+                 "measures_adopted", "effect_target_attainment")
+
+
+def delta_text(now: dict | None, before: dict | None) -> str | None:
+    """The change since the previous quarter as a signed number, or None when either value is missing."""
+    if not now or not before or now.get("value") is None or before.get("value") is None:
+        return None
+    change = float(now["value"]) - float(before["value"])
+    text = fmt_number(abs(change), now.get("unit"))
+    return ("+" if change >= 0 else "-") + text
+
+
+def headline(kpis_now: dict[str, dict], kpis_before: dict[str, dict]) -> None:
+    present = [k for k in HEADLINE_KPIS if k in kpis_now]
+    if not present:
+        st.info(t("overview.no_kpis"))
+        return
+    for col, kpi_id in zip(st.columns(len(present)), present):
+        kpi = kpis_now[kpi_id]
+        col.metric(data.kpi_label(kpi), fmt_number(kpi.get("value"), kpi.get("unit")),
+                   delta=delta_text(kpi, kpis_before.get(kpi_id)), help=kpi.get("description"))
+
+
+def goal_summary(goal: dict) -> None:
+    st.markdown(f"**{goal.get('title') or data.kpi_label(goal.get('kpi', ''))}**")
+    status_badge(goal.get("status"))
+    progress_bar(goal.get("progress"), goal.get("expected_progress"))
+    st.caption(t("goal.forecast_vs_target", forecast=fmt_number(goal.get("forecast")),
+                 target=fmt_number(goal.get("target_value")), date=goal.get("target_date", "")))
+
+
+def effects(area_now: dict[str, dict] | None, area_before: dict[str, dict] | None) -> None:
+    if area_now is None:
+        return
+    shown = [k for k in area_now.values() if k["id"].startswith("effect.") and k.get("value")]
+    if not shown:
+        st.caption(t("overview.no_effects"))
+        return
+    st.markdown(f"*{t('overview.effects')}*")
+    for kpi in shown:
+        st.metric(data.kpi_label(kpi), fmt_number(kpi["value"], kpi.get("unit")),
+                  delta=delta_text(kpi, (area_before or {}).get(kpi["id"])))
+
+
+def render() -> None:
+    ctx = shell.current()
+    st.header(t("overview.title"))
+    before_date = data.previous_quarter_end(ctx.as_of)
+    st.caption(t("overview.as_of", date=ctx.as_of.strftime("%d.%m.%Y"), before=before_date.strftime("%d.%m.%Y")))
+    data.indicators(ctx)
+    kpis_now = data.kpis(ctx)
+    if kpis_now is not None:
+        headline(kpis_now, data.kpis(ctx, as_of=before_date) or {})
+    goals = data.goals(ctx) or []
+    areas = data.focus_areas(ctx)
+    if areas is None:  # without region data, name the areas the goals mention
+        areas = [{"id": a, "name": a} for a in sorted({g["focus_area"] for g in goals if g.get("focus_area")})]
+    cards = areas + ([{"id": None, "name": t("overview.whole_forum")}] if any(not g.get("focus_area") for g in goals) else [])
+    if not cards:
+        return
+    columns = st.columns(min(len(cards), 3))
+    for index, area in enumerate(cards):
+        with columns[index % len(columns)].container(border=True):
+            st.subheader(area["name"])
+            area_goals = [g for g in goals if g.get("focus_area") == area["id"]]
+            for goal in area_goals:
+                goal_summary(goal)
+            if not area_goals:
+                st.caption(t("overview.no_goals"))
+            if area["id"] is not None and kpis_now is not None:
+                effects(data.kpis(ctx, focus_area=area["id"]), data.kpis(ctx, focus_area=area["id"], as_of=before_date))
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,110 @@
+"""What every page shares: the top controls (region, as-of date, language, token) and error-aware API reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from ui import apiclient
+from ui.apiclient import ApiError, Endpoint, ServiceUnavailable
+from ui.i18n import LANGUAGES, t
+from ui.settings import UiSettings, load_settings
+
+_SHOWN = "_kf_shown_problems"
+
+
+@dataclass(frozen=True)
+class Context:
+    """The choices a page renders for: language, region, as-of date, and how to reach the services."""
+
+    lang: str
+    region: str
+    as_of: date
+    token: str | None
+    settings: UiSettings
+
+    def endpoint(self, service: str) -> Endpoint:
+        return Endpoint(service, self.settings.url(service), self.token, self.settings.timeout_seconds)
+
+
+def begin_run() -> None:
+    """Forget which problems were shown, so each run names an unreachable service once."""
+    st.session_state[_SHOWN] = set()
+
+
+def render_controls(settings: UiSettings) -> None:
+    """The row at the top of every page, and the token field in the sidebar when none is configured."""
+    if st.session_state.get("region") not in settings.regions:
+        st.session_state["region"] = settings.regions[0]
+    st.session_state.setdefault("as_of", date.today())
+    st.session_state.setdefault("lang", "nb")
+    region_col, date_col, lang_col = st.columns([2, 2, 2])
+    region_col.selectbox(t("control.region"), settings.regions, key="region")
+    date_col.date_input(t("control.as_of"), key="as_of", format="DD.MM.YYYY")
+    lang_col.radio(t("control.language"), list(LANGUAGES), key="lang", horizontal=True,
+                   format_func=lambda code: LANGUAGES[code])
+    if settings.token is None:
+        st.sidebar.text_input(t("control.token"), key="token", type="password", help=t("control.token_help"))
+
+
+def current() -> Context:
+    settings = load_settings()
+    token = settings.token.get_secret_value() if settings.token else (st.session_state.get("token") or None)
+    as_of = st.session_state.get("as_of") or date.today()
+    return Context(lang=st.session_state.get("lang", "nb"), region=st.session_state.get("region", settings.regions[0]),
+                   as_of=as_of, token=token, settings=settings)
+
+
+def report_problem(exc: Exception) -> None:
+    """Name what went wrong in the user's words, once per run and service; never a stack trace."""
+    shown: set = st.session_state.setdefault(_SHOWN, set())
+    if isinstance(exc, ServiceUnavailable):
+        key = ("down", exc.service)
+        if key not in shown:
+            st.warning(t("error.unavailable", service=t(f"service.{exc.service}"), name=exc.service, url=exc.url,
+                         reason=exc.reason), icon=":material/cloud_off:")
+    elif isinstance(exc, ApiError):
+        key = ("refused", exc.service, exc.status)
+        if key not in shown:
+            if exc.status == 401:
+                st.warning(t("error.unauthenticated", service=t(f"service.{exc.service}"), message=exc.message))
+            elif exc.status == 403:
+                st.warning(t("error.forbidden", service=t(f"service.{exc.service}"), message=exc.message))
+            else:
+                st.warning(t("error.refused", service=t(f"service.{exc.service}"), status=exc.status, message=exc.message))
+    else:
+        raise exc
+    shown.add(key)
+
+
+def fetch(ctx: Context, service: str, path: str, **params: Any) -> Any | None:
+    """A cached read; on failure the problem is shown and None returned, so the page shows what it can."""
+    try:
+        return apiclient.get(ctx.endpoint(service), path, **params)
+    except (ServiceUnavailable, ApiError) as exc:
+        report_problem(exc)
+        return None
+
+
+def fetch_items(ctx: Context, service: str, path: str, **params: Any) -> list[dict] | None:
+    answer = fetch(ctx, service, path, **params)
+    return None if answer is None else apiclient.items(answer)
+
+
+def fetch_all(ctx: Context, service: str, path: str, *, page_size: int = 500, **params: Any) -> list[dict] | None:
+    """Every item of a paged list (`limit`/`offset`), or None when the service cannot be read."""
+    out: list[dict] = []
+    offset = 0
+    while True:
+        answer = fetch(ctx, service, path, limit=page_size, offset=offset, **params)
+        if answer is None:
+            return None
+        batch = apiclient.items(answer)
+        out.extend(batch)
+        total = answer.get("total") if isinstance(answer, dict) else None
+        if not isinstance(answer, dict) or not batch or total is None or len(out) >= total:
+            return out
+        offset += len(batch)
