@@ -37,6 +37,9 @@ class History:
         return self.add(mb.OrganisationRegistered(organisation_id=oid, name=f"Org {oid}", org_number="974760673",
                                                   sector=sector), oid)
 
+    def org_update(self, oid: str, sector: str) -> CloudEvent:
+        return self.add(mb.OrganisationUpdated(organisation_id=oid, name=f"Org {oid}", sector=sector), oid)
+
     def person(self, pid: str, oid: str, sector: str, role_kind: str = "employee", updated: bool = False) -> CloudEvent:
         cls = mb.PersonUpdated if updated else mb.PersonRegistered
         return self.add(cls(person_id=pid, organisation_id=oid, sector=sector, role_kind=role_kind), pid)
@@ -75,6 +78,10 @@ class History:
     def propose(self, mid: str, focus: str, on: date, partners: tuple[str, ...] = ()) -> CloudEvent:
         return self.add(ms.MeasureProposed(measure_id=mid, title=f"Measure {mid}", focus_area=focus,
                                            partner_organisation_ids=partners, proposed_on=on), mid)
+
+    def revise(self, mid: str, focus: str, on: date, partners: tuple[str, ...] = ()) -> CloudEvent:
+        return self.add(ms.MeasureRevised(measure_id=mid, title=f"Measure {mid}", focus_area=focus,
+                                          partner_organisation_ids=partners, revised_on=on), mid)
 
     def decide(self, mid: str, focus: str, on: date, adopted: bool = True) -> CloudEvent:
         cls = ms.MeasureAdopted if adopted else ms.MeasureRejected
@@ -136,6 +143,13 @@ def realistic(n_events: int, seed: int = 1, region: str = "ostfold", start: date
             memberships.append((mid, gid, pid))
             if rng.random() < 0.7:
                 h.mandate(mid, pid, oid, day + timedelta(days=rng.randint(5, 60)))
+        elif roll < 0.13:
+            oid, sector = rng.choice(orgs)
+            if rng.random() < 0.5:
+                h.org_update(oid, rng.choice(SECTORS))
+            elif people:
+                pid, poid, psector = rng.choice(people)
+                h.person(pid, poid, psector, rng.choice(["employee", "leader"]), updated=True)
         elif roll < 0.15 and memberships:
             mid, gid, pid = memberships.pop(rng.randrange(len(memberships)))
             h.leave(mid, gid, pid, day)
@@ -154,6 +168,9 @@ def realistic(n_events: int, seed: int = 1, region: str = "ostfold", start: date
             area = rng.choice(AREAS)
             partners = tuple(o for o, _ in rng.sample(orgs, rng.randint(1, 4)))
             h.propose(mid, area, day, partners)
+            if rng.random() < 0.2:
+                area = rng.choice(AREAS)
+                h.revise(mid, area, day + timedelta(days=7), tuple(o for o, _ in rng.sample(orgs, rng.randint(1, 4))))
             decided = day + timedelta(days=rng.randint(14, 120))
             adopted = rng.random() < 0.75
             h.decide(mid, area, decided, adopted)
