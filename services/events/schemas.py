@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from kf.contracts.events import AttendeeRole, Channel, GatheringKind
 from kf.contracts.membership import GroupKind, RoleKind, Sector
@@ -14,6 +14,14 @@ Title = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 FocusAreas = Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=20, description="Focus area ids of the region")]
 T = TypeVar("T")
+
+
+def _as_utc(value: datetime) -> datetime:
+    # SQLite hands stored (UTC) datetimes back without a zone; answers always carry one.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+Utc = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 def _unique(values: list) -> list:
@@ -147,8 +155,8 @@ class GatheringOut(_Out):
     region: str
     kind: GatheringKind
     title: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Utc
+    ends_at: Utc
     place: str | None
     link: str | None
     focus_areas: list[str]
@@ -183,12 +191,12 @@ class CommunicationOut(_Out):
     channel: Channel
     title: str
     link: str | None
-    published_at: datetime
+    published_at: Utc
     focus_areas: list[str]
     audience: AudienceOut
     recipients: int | None
     views: int | None
-    reach_reported_at: datetime | None
+    reach_reported_at: Utc | None
 
 
 class FeedItemOut(BaseModel):

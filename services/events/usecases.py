@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kf.contracts import events as ev
@@ -45,10 +45,20 @@ class EventsUseCases:
 
     # helpers ----------------------------------------------------------------------------------
     def _gathering(self, s: Session, gathering_id: str) -> Gathering:
-        g = s.get(Gathering, gathering_id)
+        # Locked for the transaction (PostgreSQL), so two requests cannot both move it out of `scheduled`.
+        g = s.get(Gathering, gathering_id, with_for_update=True)
         if g is None or g.region != self.region:
             raise NotFound(f"no gathering with id {gathering_id!r}")
         return g
+
+    @staticmethod
+    def _move(s: Session, g: Gathering, state: GatheringState, doing: str) -> None:
+        """Compare-and-set out of `scheduled`: of two concurrent requests only one moves the gathering."""
+        moved = s.execute(update(Gathering).where(Gathering.id == g.id, Gathering.state == GatheringState.scheduled.value)
+                          .values(state=state.value).execution_options(synchronize_session=False)).rowcount
+        if moved != 1:
+            raise Conflict(f"the gathering is no longer scheduled and cannot be {doing}", field="gathering_id")
+        g.state = state.value
 
     def _known_group(self, s: Session, group_id: str, field: str) -> KnownGroup:
         group = s.get(KnownGroup, group_id)
@@ -111,6 +121,7 @@ class EventsUseCases:
                 domain.check_period(data.starts_at, data.ends_at)
             except domain.RuleBroken as exc:
                 raise _rule(exc) from None
+            self._move(s, g, GatheringState.scheduled, "rescheduled")
             changes = data.model_dump(exclude_unset=True)
             g.starts_at, g.ends_at = utc(data.starts_at), utc(data.ends_at)
             for key in ("place", "link"):
@@ -128,7 +139,8 @@ class EventsUseCases:
                 domain.check_can_cancel(g.state)
             except domain.RuleBroken as exc:
                 raise _rule(exc) from None
-            g.state, g.cancel_reason = GatheringState.cancelled.value, data.reason
+            self._move(s, g, GatheringState.cancelled, "cancelled")
+            g.cancel_reason = data.reason
             self.rt.record(s, ev.GatheringCancelled(gathering_id=g.id, reason=data.reason), g.id)
         return g
 
@@ -146,7 +158,8 @@ class EventsUseCases:
                 facts = domain.check_attendees(ids, known)
             except domain.RuleBroken as exc:
                 raise _rule(exc) from None
-            g.state, g.held_on = GatheringState.held.value, held_on
+            self._move(s, g, GatheringState.held, "held")
+            g.held_on = held_on
             g.attendees = [Attendance(person_id=f.person_id, position=i, role=a.role.value,
                                       organisation_id=f.organisation_id, sector=f.sector)
                            for i, (a, f) in enumerate(zip(data.attendees, facts, strict=True))]

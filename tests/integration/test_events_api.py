@@ -4,6 +4,7 @@ scheduling to attendance, refused input, communications, the targeted feed and e
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import nats
@@ -341,3 +342,26 @@ def test_the_read_model_is_built_from_the_membership_services_own_events(service
     membership.patch(f"/organisations/{org['id']}", json={"sector": "vocational_college"}, headers=auth())
     wait_until(lambda: events.get(f"/directory/people/{person['id']}", headers=auth("viewer")).json()["sector"]
                == "vocational_college", what="the new sector to arrive")
+
+
+def test_concurrent_requests_hold_a_gathering_once(service_app, nats_server, database_url):
+    client = start_events(service_app, nats_server, database_url)
+    ids = [client.post("/gatherings", json=gathering(agenda=[]), headers=auth()).json()["id"] for _ in range(3)]
+    attendees = {"attendees": [{"person_id": "p-kari"}, {"person_id": "p-ola"}]}
+
+    def hold(gathering_id: str):
+        return client.post(f"/gatherings/{gathering_id}/held", json=attendees, headers=auth()).status_code
+
+    def cancel(gathering_id: str):
+        return client.post(f"/gatherings/{gathering_id}/cancel", json={}, headers=auth()).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        races = {g: sorted(pool.map(lambda f: f(g), [hold, hold, cancel, hold])) for g in ids}
+    for statuses in races.values():
+        assert statuses == [200, 409, 409, 409], races
+    msgs = _events_on_stream(nats_server.url, at_least=6)
+    changes = [m.event["data"]["gathering_id"] for m in msgs if not m.event["type"].endswith("scheduled.v1")]
+    assert sorted(changes) == sorted(ids)  # each gathering was held or cancelled, exactly once
+    for gathering_id in ids:
+        g = client.get(f"/gatherings/{gathering_id}", headers=auth("viewer")).json()
+        assert g["state"] in ("held", "cancelled") and len(g["attendees"]) == (2 if g["state"] == "held" else 0)
