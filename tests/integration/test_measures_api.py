@@ -185,3 +185,16 @@ def test_listing_filters_pages_and_roles(service_app, nats_server):
     assert client.post("/measures", json=MEASURE, headers=auth("viewer")).status_code == 403
     assert client.get("/measures", headers=auth("other_region")).status_code == 403
     assert client.get("/measures", headers=auth("viewer")).json()["total"] == 4
+
+
+def test_the_service_documents_its_api_and_events(service_app, nats_server):
+    client = service_app("measures", nats_url=nats_server.url)
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": True, "nats": True}
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/measures", "/measures/{measure_id}/history", "/measures/{measure_id}/effect-reports",
+            "/people/{person_id}/notifications"} <= paths.keys()
+    addresses = {c["address"] for c in client.get("/asyncapi.json").json()["channels"].values()}
+    assert {f"kf.ostfold.measures.measure.{e}" for e in (
+        "proposed", "input_received", "revised", "adopted", "rejected", "ownership_accepted", "started",
+        "effect_expected", "effect_reported", "completed", "stopped")} <= addresses
