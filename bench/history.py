@@ -107,6 +107,45 @@ class History:
                                                  supersedes_report_id=supersedes), mid)
 
 
+def small_forum() -> History:
+    """The hand-computed forum of the KPI tests (see tests/unit/test_metrics_kpis.py for the expected values)."""
+    h = History()
+    for oid, sector in (("o1", "county"), ("o2", "municipality"), ("o3", "business"), ("o4", "business")):
+        h.org(oid, sector)
+    h.group("g1", "relevant_competence")
+    h.group("g2", "inclusion")
+    for pid, oid, sector, kind in (("p1", "o1", "county", "leader"), ("p2", "o2", "municipality", "employee"),
+                                   ("p3", "o3", "business", "employee"), ("p4", "o4", "business", "leader"),
+                                   ("p5", "o3", "business", "employee")):
+        h.person(pid, oid, sector, kind)
+    h.join("m1", "g1", "p1", "o1", "county", date(2020, 1, 10), "leader")
+    h.mandate("m1", "p1", "o1", date(2020, 2, 1))
+    h.join("m2", "g1", "p2", "o2", "municipality", date(2020, 3, 1))
+    h.leave("m2", "g1", "p2", date(2021, 1, 31))
+    h.join("m3", "g2", "p3", "o3", "business", date(2020, 6, 1))
+    h.mandate("m3", "p3", "o3", date(2021, 8, 1))
+    h.join("m4", "g2", "p4", "o4", "business", date(2021, 7, 15), "leader")
+    h.join("m5", "g1", "p5", "o3", "business", date(2020, 5, 1))
+    h.held("G1", date(2020, 9, 1), [("p1", "o1", "county"), ("p2", "o2", "municipality"), ("p5", "o3", "business")],
+           ("relevant_competence",))
+    h.held("G2", date(2021, 3, 1), [("p3", "o3", "business"), ("p2", "o2", "municipality")], ("inclusion",))
+    h.held("G3", date(2021, 9, 1), [("p1", "o1", "county"), ("p4", "o4", "business")], ("inclusion",))
+    h.communication("C1", date(2021, 2, 1), 100, None, ("inclusion",))
+    h.reach("C1", 150, None, datetime(2021, 3, 1, tzinfo=UTC))
+    h.communication("C2", date(2021, 7, 1), None, 40)
+    h.propose("X1", "relevant_competence", date(2020, 10, 1), ("o3", "o4"))
+    h.decide("X1", "relevant_competence", date(2020, 11, 15))
+    h.anchor("X1", "relevant_competence", "o2", date(2021, 1, 10))
+    h.propose("X2", "inclusion", date(2021, 1, 1))
+    h.decide("X2", "inclusion", date(2021, 3, 2), adopted=False)
+    h.propose("X3", "inclusion", date(2021, 5, 1))
+    h.expect("E1", "X1", "relevant_competence", "apprenticeships", 0, 10, date(2020, 11, 15))
+    h.report("R1", "X1", "relevant_competence", "apprenticeships", 4, date(2021, 3, 31))
+    h.report("R2", "X1", "relevant_competence", "apprenticeships", 5, date(2021, 6, 30))
+    h.report("R3", "X1", "relevant_competence", "apprenticeships", 7, date(2021, 6, 30), supersedes="R2")
+    return h
+
+
 def realistic(n_events: int, seed: int = 1, region: str = "ostfold", start: date = date(2019, 3, 1)) -> History:
     """A forum's life, scaled up: organisations and members first, then gatherings with attendance lists,
     communications with later reach reports, measures through their lifecycle with expected and reported effects

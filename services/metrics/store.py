@@ -112,7 +112,8 @@ def merge(session: Session, table: Table, key: dict, values: dict, *, group: str
     stmt = ins.on_conflict_do_update(index_elements=[c.name for c in table.primary_key.columns],
                                      set_={k: ins.excluded[k] for k in (*values, vcol)},
                                      where=or_(col.is_(None), col < ins.excluded[vcol]))
-    return session.execute(stmt).rowcount > 0
+    # RETURNING yields the row only when it was inserted or updated (rowcount is not reliable on every driver).
+    return session.execute(stmt.returning(table.c.region)).first() is not None
 
 
 def replace_children(session: Session, table: Table, key: dict, rows: list[dict]) -> None:

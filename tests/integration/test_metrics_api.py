@@ -1,0 +1,145 @@
+"""The metrics service over HTTP, fed by events published onto real JetStream streams, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bench.history import History, small_forum
+from bench.publish import publish, publish_raw
+from kf.contracts.subjects import DEAD_LETTER_STREAM, stream_name
+from kf.testing.fixtures import auth
+from kf.testing.streams import read_stream, wait_until
+
+AS_OF = "2021-06-30"
+
+
+def _kpis(client, **params) -> dict:
+    response = client.get("/kpis", params=params, headers=auth("viewer"))
+    assert response.status_code == 200, response.text
+    return {k["id"]: k["value"] for k in response.json()}
+
+
+def _consumed(client, members: int = 3):
+    wait_until(lambda: _kpis(client, as_of=AS_OF)["members"] == members and _kpis(client, as_of=AS_OF)["effect.apprenticeships"] == 11,
+               what="the forum's events consumed")
+
+
+def test_kpis_series_and_network_from_published_events(service_app, nats_server, database_url):
+    client = service_app("metrics", nats_url=nats_server.url, database_url=database_url)
+    publish(nats_server.url, small_forum().events)
+    _consumed(client)
+    v = _kpis(client, as_of=AS_OF)
+    assert (v["members"], v["cross_sector_ties"], v["measures_proposed"], v["adoption_rate"]) == (3, 4, 3, 0.5)
+    listed = client.get("/kpis", params={"as_of": AS_OF, "focus_area": "relevant_competence"}, headers=auth("viewer")).json()
+    members = next(k for k in listed if k["id"] == "members")
+    assert members == {"id": "members", "name": "Members", "focus_area": "relevant_competence", "value": 2,
+                       "unit": "members", "as_of": AS_OF}
+
+    series = client.get("/kpis/members/series", params={"from": "2020-01-01", "to": "2021-12-31", "interval": "quarter"},
+                        headers=auth("viewer")).json()
+    assert [(p["date"], p["value"]) for p in series["points"]] == [
+        ("2020-03-31", 2), ("2020-06-30", 4), ("2020-09-30", 4), ("2020-12-31", 4),
+        ("2021-03-31", 3), ("2021-06-30", 3), ("2021-09-30", 4), ("2021-12-31", 4)]
+
+    network = client.get("/network", params={"as_of": AS_OF}, headers=auth("viewer")).json()
+    nodes = {n["id"]: n for n in network["nodes"]}
+    assert nodes["o2"]["sector"] == "municipality" and nodes["o2"]["degree"] == 3  # o1, o3 at G1; o4 through X1
+    assert nodes["o2"]["betweenness_centrality"] > nodes["o1"]["betweenness_centrality"]  # o2 bridges to o4
+    tie = next(t for t in network["ties"] if (t["source"], t["target"]) == ("o2", "o3"))
+    assert tie["weight"] == 3 and tie["origins"] == {"gathering": 2, "measure": 1} and tie["cross_sector"]  # G1, G2, X1
+    business = next(s for s in network["sectors"] if s["sector"] == "business")
+    assert business["active_members"] == 2 and business["decision_makers"] == 0
+
+    metrics = client.get("/metrics").text
+    assert 'kf_kpi_value{focus_area="",kpi="measures_proposed",region="ostfold"} 3.0' in metrics
+    assert 'kf_events_applied_total{consumer="metrics-membership"}' in metrics
+
+
+def test_bad_queries_are_refused_with_the_field_named(service_app, nats_server):
+    client = service_app("metrics", nats_url=nats_server.url)
+    bad_area = client.get("/kpis", params={"focus_area": "space"}, headers=auth("viewer"))
+    assert bad_area.status_code == 422 and bad_area.json()["errors"][0]["field"] == "focus_area"
+    bad_date = client.get("/kpis", params={"as_of": "2021-13-01"}, headers=auth("viewer"))
+    assert bad_date.status_code == 422 and bad_date.json()["errors"][0]["field"] == "as_of"
+    assert client.get("/kpis/nope/series", params={"from": "2020-01-01"}, headers=auth("viewer")).status_code == 404
+    too_long = client.get("/kpis/members/series", params={"from": "1900-01-01", "to": "2020-01-01"}, headers=auth("viewer"))
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "interval"
+    assert client.get("/kpis").status_code == 401
+    assert client.get("/kpis", params={"region": "vestfold-telemark"}, headers=auth("viewer")).status_code == 403
+    assert client.get("/kpis", headers=auth("other_region")).status_code == 403
+
+
+GOAL = {"title": "More cross-sector ties", "kpi": "cross_sector_ties", "baseline_value": 0, "baseline_date": "2020-01-01",
+        "target_value": 10, "target_date": "2022-12-31", "method": "linear"}
+
+
+def test_goals_are_set_evaluated_revised_and_retired_with_events(service_app, nats_server, database_url):
+    client = service_app("metrics", nats_url=nats_server.url, database_url=database_url)
+    publish(nats_server.url, small_forum().events)
+    _consumed(client)
+    assert client.post("/goals", json=GOAL, headers=auth("coordinator")).status_code == 403
+
+    created = client.post("/goals", json=GOAL, headers=auth("admin"))
+    assert created.status_code == 201, created.text
+    goal = created.json()
+    evaluation = client.get(f"/goals/{goal['goal_id']}", params={"as_of": AS_OF}, headers=auth("viewer")).json()["evaluation"]
+    # Month ends 2020-01-31 … 2021-06-30: ties are 0 until August 2020, 3 from September, 4 from January 2021.
+    assert [o["value"] for o in evaluation["observations"]] == [0] * 8 + [3] * 4 + [4] * 6
+    assert evaluation["current_value"] == 4 and evaluation["progress"] == 0.4
+    assert evaluation["status"] in ("on_track", "acceleration_needed", "limited_progress")
+    assert evaluation["ratio"] == (evaluation["forecast"] - 0) / 10
+
+    revised = client.put(f"/goals/{goal['goal_id']}", json={**GOAL, "target_value": 3}, headers=auth("admin"))
+    assert revised.status_code == 200 and revised.json()["evaluation"]["status"] == "achieved"
+    assert [g["goal_id"] for g in client.get("/goals", headers=auth("viewer")).json()] == [goal["goal_id"]]
+    assert client.delete(f"/goals/{goal['goal_id']}", headers=auth("admin")).status_code == 204
+    assert client.get("/goals", headers=auth("viewer")).json() == []
+    assert client.delete(f"/goals/{goal['goal_id']}", headers=auth("admin")).status_code == 404
+
+    msgs = wait_until(lambda: (m := read_stream(nats_server.url, stream_name("metrics"))) and len(m) >= 3 and m,
+                      what="goal events on KF_METRICS")
+    assert [m.subject for m in msgs] == ["kf.ostfold.metrics.goal.set", "kf.ostfold.metrics.goal.revised",
+                                         "kf.ostfold.metrics.goal.retired"]
+    assert msgs[1].event["data"]["target_value"] == 3 and msgs[0].headers["Nats-Msg-Id"] == msgs[0].event["id"]
+
+
+def test_goals_that_cannot_be_evaluated_are_refused(service_app, nats_server):
+    client = service_app("metrics", nats_url=nats_server.url)
+    cases = [({"kpi": "happiness"}, "kpi"), ({"focus_area": "space"}, "focus_area"),
+             ({"method": "cagr"}, "baseline_value"), ({"target_value": 0}, "target_value"),
+             ({"target_date": "2019-01-01"}, "target_date"), ({"baseline_value": "many"}, "baseline_value")]
+    for change, field in cases:
+        response = client.post("/goals", json={**GOAL, **change}, headers=auth("admin"))
+        assert response.status_code == 422, (change, response.text)
+        assert response.json()["errors"][0]["field"] == field, (change, response.json())
+    cagr = client.post("/goals", json={**GOAL, "method": "cagr"}, headers=auth("admin")).json()
+    assert "above zero" in cagr["message"]
+    assert client.get("/goals", headers=auth("viewer")).json() == []
+    assert client.get("/goals/nope", headers=auth("viewer")).status_code == 404
+
+
+def test_malformed_messages_are_dead_lettered_and_consumption_goes_on(service_app, nats_server):
+    client = service_app("metrics", nats_url=nats_server.url)
+    h = History()
+    h.org("o1", "county")
+    publish(nats_server.url, h.events)
+    publish_raw(nats_server.url, "kf.ostfold.membership.organisation.registered", b"{not json", "bad-1")
+    broken = h.org("o2", "business").model_copy(update={"data": {"organisation_id": "o2", "sector": "church"}})
+    publish_raw(nats_server.url, "kf.ostfold.membership.organisation.registered", broken.to_json(), "bad-2")
+    unknown = h.org("o3", "business").model_copy(update={"type": "no.kompetanseforum.organisation.merged.v1"})
+    publish_raw(nats_server.url, "kf.ostfold.membership.organisation.merged", unknown.to_json(), "unknown-1")
+    later = History(start=h.clock)
+    later.org("o4", "union")
+    later.person("p4", "o4", "union")
+    later.group("g1", "inclusion")
+    later.join("m4", "g1", "p4", "o4", "union", date(2021, 1, 1))
+    publish(nats_server.url, later.events)
+    wait_until(lambda: _kpis(client, as_of=AS_OF)["members"] == 1, what="events after the bad ones applied")
+    parked = wait_until(lambda: (m := read_stream(nats_server.url, DEAD_LETTER_STREAM)) and len(m) >= 2 and m,
+                        what="two messages dead-lettered")
+    assert len(parked) == 2
+    assert parked[0].data == b"{not json" and parked[0].headers["Kf-Consumer"] == "metrics-membership"
+    assert "sector" in parked[1].headers["Kf-Reason"]
+    metrics = client.get("/metrics").text
+    assert 'kf_events_unknown_type_total{consumer="metrics-membership"} 1.0' in metrics
+    assert 'kf_events_dead_lettered_total{consumer="metrics-membership"} 2.0' in metrics
