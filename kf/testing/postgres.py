@@ -38,16 +38,21 @@ class EmbeddedPostgres:
         data = self.dir / "data"
         subprocess.run([*self._prefix, str(self.bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
                         "-E", "UTF8"], check=True, capture_output=True)
+        self._start_server()
+        return self
+
+    def _start_server(self) -> None:
+        # -l sends the server's output to a file: a child holding our pipe would block capture_output forever.
         self._ctl("start", "-w", "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
                   "-l", str(self.dir / "log"))
-        return self
 
     def stop(self) -> None:
         self._ctl("stop", "-m", "fast")
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def restart(self) -> None:
-        self._ctl("restart", "-w", "-m", "fast")
+        self._ctl("stop", "-m", "fast")
+        self._start_server()
 
     def _ctl(self, *args: str) -> None:
         subprocess.run([*self._prefix, str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), *args],
