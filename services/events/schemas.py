@@ -9,6 +9,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from kf.contracts.events import AttendeeRole, Channel, GatheringKind
 from kf.contracts.membership import GroupKind, RoleKind, Sector
+from services.events.domain import GatheringState
 
 Title = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
@@ -161,7 +162,7 @@ class GatheringOut(_Out):
     link: str | None
     focus_areas: list[str]
     hosting_group_id: str | None
-    state: str
+    state: GatheringState
     cancel_reason: str | None
     held_on: date | None
     agenda: list[AgendaItemOut]
