@@ -58,7 +58,8 @@ class ServiceRuntime:
                      region: str | None = None) -> EventConsumer:
         consumer = EventConsumer(db=self.db, owner=self.service, name=name, source_service=source_service,
                                  handlers=handlers, js=self.js, metrics=self.metrics, region=region,
-                                 batch_size=self.settings.consumer_batch_size)
+                                 batch_size=self.settings.consumer_batch_size,
+                                 on_commit=self.relay.notify)  # events a handler records go out at once
         self.consumers.append(consumer)
         return consumer
 
