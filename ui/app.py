@@ -37,6 +37,9 @@ def main() -> None:
     navigation = st.navigation(pages)
     st.sidebar.caption(t("app.title"))
     shell.render_controls(settings)
+    if shell.current().token is None:
+        st.info(t("control.token_needed"), icon=":material/key:")
+        st.stop()
     navigation.run()
 
 

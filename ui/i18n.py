@@ -23,6 +23,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "control.token": {"nb": "API-nøkkel", "en": "API token"},
     "control.token_help": {"nb": "Nøkkelen du har fått fra administratoren (Bearer-token).",
                            "en": "The token your administrator gave you (bearer token)."},
+    "control.token_needed": {"nb": "Skriv inn API-nøkkelen din i sidefeltet for å se tallene.",
+                             "en": "Enter your API token in the sidebar to see the figures."},
     # services and problems
     "service.membership": {"nb": "Medlemstjenesten", "en": "The membership service"},
     "service.events": {"nb": "Samlingstjenesten", "en": "The events service"},

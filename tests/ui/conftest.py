@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from kf.embedded.ports import free_port
 from kf.testing.fixtures import TOKENS
 from tests.ui.seed import Seeded, seed
 from tests.ui.stack import Stack, start_stack
+from ui.settings import SERVICES
 
 APP = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
 
@@ -28,8 +30,14 @@ def seeded(stack: Stack) -> Seeded:
     return seed(stack)
 
 
-def ui_env(urls: dict[str, str], token: str | None = TOKENS["coordinator"], regions: str = "ostfold") -> dict[str, str]:
-    env = {f"KF_UI_{name.upper()}_URL": url for name, url in urls.items()}
+def closed_url() -> str:
+    """A URL nothing listens on: a free port that was just released."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def ui_env(urls: dict[str, str], token: str | None = TOKENS["admin"], regions: str = "ostfold") -> dict[str, str]:
+    """The dashboard's settings; a service missing from `urls` points at a closed port."""
+    env = {f"KF_UI_{name.upper()}_URL": urls.get(name) or closed_url() for name in SERVICES}
     if token:
         env["KF_UI_TOKEN"] = token
     env["KF_UI_REGIONS"] = regions

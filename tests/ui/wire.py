@@ -25,7 +25,7 @@ class FirstKpi:
 async def first_kpi_async(base_url: str, timeout: float = 30.0) -> FirstKpi:
     ws_url = base_url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
     started = time.perf_counter()
-    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None) as ws:
+    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None, close_timeout=0.5) as ws:
         back = BackMsg()
         back.rerun_script.query_string = ""
         back.rerun_script.page_script_hash = ""
