@@ -236,3 +236,29 @@ def test_vestfold_telemark_brings_its_own_region_data_as_a_mounted_file(tmp_path
     region = load_region("vestfold-telemark", str(copy))
     assert region.id == "vestfold-telemark"
     assert region.focus_area_ids() != load_region("ostfold").focus_area_ids()
+
+
+@overlays
+def test_the_replay_job_runs_the_metrics_pod_with_the_overlays_exact_settings(overlay):
+    task = render(f"{overlay}/replay-metrics")
+    for doc in task:
+        kv.validate(doc, kv.latest_version(), strict=True)
+    assert {d["kind"] for d in task} <= {"Job", "ConfigMap"}, "applying the task touches nothing else"
+    job = of_kind(task, "Job")[0]
+    assert job["metadata"]["namespace"] == f"kf-{overlay}"
+    pod = job["spec"]["template"]["spec"]
+    assert pod["restartPolicy"] == "Never" and job["spec"]["backoffLimit"] == 0
+    replay = pod["containers"][0]
+    assert replay["args"] == ["replay", "metrics"]
+
+    service = render(overlay)
+    metrics = next(d for d in of_kind(service, "Deployment") if component(d) == "metrics")
+    app = metrics["spec"]["template"]["spec"]["containers"][0]
+    for key in ("image", "env", "envFrom", "volumeMounts", "securityContext"):
+        assert replay[key] == app[key], key
+    assert pod["securityContext"] == metrics["spec"]["template"]["spec"]["securityContext"]
+    assert pod["volumes"] == metrics["spec"]["template"]["spec"]["volumes"]
+    # The ConfigMaps the task applies are byte for byte those of the overlay (same content hash in the name).
+    live = {c["metadata"]["name"]: c["data"] for c in of_kind(service, "ConfigMap")}
+    for config_map in of_kind(task, "ConfigMap"):
+        assert live[config_map["metadata"]["name"]] == config_map["data"]
