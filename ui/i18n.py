@@ -61,6 +61,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "overview.no_effects": {"nb": "Ingen rapporterte effekter ennå.", "en": "No reported effects yet."},
     "overview.effects": {"nb": "Konkrete effekter", "en": "Concrete effects"},
     "overview.whole_forum": {"nb": "Hele forumet", "en": "The whole forum"},
+    "overview.all_kpis": {"nb": "Alle nøkkeltall (tabell og CSV)", "en": "All KPIs (table and CSV)"},
+    "kpi.col.id": {"nb": "Id", "en": "Id"},
+    "kpi.col.name": {"nb": "Nøkkeltall", "en": "KPI"},
+    "kpi.col.value": {"nb": "Verdi", "en": "Value"},
+    "kpi.col.previous": {"nb": "Forrige kvartalsslutt", "en": "Previous quarter end"},
+    "kpi.col.unit": {"nb": "Enhet", "en": "Unit"},
+    "kpi.col.as_of": {"nb": "Per dato", "en": "As of"},
     # shared actions and results
     "action.register": {"nb": "Registrer", "en": "Register"},
     "action.schedule": {"nb": "Planlegg samling", "en": "Schedule gathering"},

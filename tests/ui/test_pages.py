@@ -81,6 +81,9 @@ def test_overview_shows_the_metrics_api_numbers_in_norwegian_and_in_english_afte
                  "insufficient_data": "For lite data"}
     assert "Ti medlemskap" in texts(app) and norwegian[goals["Ti medlemskap"]] in texts(app)
     assert {s.value for s in app.subheader} >= {"Tilstrekkelig relevant kompetanse", "Livslang læring"}
+    table = app.dataframe[0].value.set_index("Id")
+    assert table.loc["members", "Verdi"] == kpi(stack, "members")
+    assert any(b.label == "Last ned CSV" for b in app.get("download_button"))
 
     app.radio(key="lang").set_value("en").run()
     no_problems(app)
@@ -183,3 +186,20 @@ def test_register_shows_the_apis_validation_error_next_to_the_field_and_saves_wh
     app.button(key="FormSubmitter:register_organisation-Registrer").click().run()
     assert any("Fredrikstad Bryggeri AS" in s.value for s in app.success), [e.value for e in app.error]
     assert "Fredrikstad Bryggeri AS" in {o["name"] for o in api(stack, "membership", "/organisations", limit=500)["items"]}
+
+
+def test_register_a_gathering_without_place_or_link_is_refused_by_the_events_service_at_the_place_field(app, stack):
+    app.switch_page("pages/register.py").run()
+    before = api(stack, "events", "/gatherings")["total"]
+    app.text_input(key="gathering_title").input("Bedriftsbesøk hos Borregaard")
+    app.button(key="FormSubmitter:register_gathering-Planlegg samling").click().run()
+    assert "give a place, a link" in field_error(app, "gathering_place")
+    assert api(stack, "events", "/gatherings")["total"] == before
+
+
+def test_choosing_a_region_the_token_does_not_cover_says_so(stack, seeded, dashboard):
+    at = dashboard(ui_env(stack.urls, regions="ostfold,vestfold-telemark")).run()
+    assert [m.value for m in at.metric if m.label == "Medlemskap"] == ["5"]
+    at.selectbox(key="region").set_value("vestfold-telemark").run()
+    assert not at.exception and not at.metric
+    assert any("nekter tilgang" in w.value and "vestfold-telemark" in w.value for w in at.warning)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from ui import data, shell
-from ui.components import fmt_number, progress_bar, status_badge
+from ui.components import csv_download, fmt_number, progress_bar, status_badge
 from ui.i18n import t
 
 HEADLINE_KPIS = ("members", "organisations", "sectors_represented", "cross_sector_ties", "gatherings_held",
@@ -30,6 +31,18 @@ def headline(kpis_now: dict[str, dict], kpis_before: dict[str, dict]) -> None:
         kpi = kpis_now[kpi_id]
         col.metric(data.kpi_label(kpi), fmt_number(kpi.get("value"), kpi.get("unit")),
                    delta=delta_text(kpi, kpis_before.get(kpi_id)), help=kpi.get("description"))
+
+
+def kpi_table(kpis_now: dict[str, dict], kpis_before: dict[str, dict]) -> pd.DataFrame:
+    """Every KPI of the region with its value now and at the end of the previous quarter, for download."""
+    return pd.DataFrame([{
+        t("kpi.col.id"): kpi["id"],
+        t("kpi.col.name"): data.kpi_label(kpi),
+        t("kpi.col.value"): kpi.get("value"),
+        t("kpi.col.previous"): (kpis_before.get(kpi["id"]) or {}).get("value"),
+        t("kpi.col.unit"): kpi.get("unit"),
+        t("kpi.col.as_of"): kpi.get("as_of"),
+    } for kpi in kpis_now.values()])
 
 
 def goal_summary(goal: dict) -> None:
@@ -60,8 +73,10 @@ def render() -> None:
     st.caption(t("overview.as_of", date=ctx.as_of.strftime("%d.%m.%Y"), before=before_date.strftime("%d.%m.%Y")))
     data.indicators(ctx)
     kpis_now = data.kpis(ctx)
+    kpis_before: dict[str, dict] = {}
     if kpis_now is not None:
-        headline(kpis_now, data.kpis(ctx, as_of=before_date) or {})
+        kpis_before = data.kpis(ctx, as_of=before_date) or {}
+        headline(kpis_now, kpis_before)
     goals = data.goals(ctx) or []
     areas = data.focus_areas(ctx)
     if areas is None:  # without region data, name the areas the goals mention
@@ -80,6 +95,11 @@ def render() -> None:
                 st.caption(t("overview.no_goals"))
             if area["id"] is not None and kpis_now is not None:
                 effects(data.kpis(ctx, focus_area=area["id"]), data.kpis(ctx, focus_area=area["id"], as_of=before_date))
+    if kpis_now:
+        with st.expander(t("overview.all_kpis")):
+            frame = kpi_table(kpis_now, kpis_before)
+            st.dataframe(frame, hide_index=True, key="overview_kpis")
+            csv_download(frame, f"kpis-{ctx.region}-{ctx.as_of.isoformat()}.csv", key="overview_kpis_csv")
 
 
 if __name__ == "__main__":
