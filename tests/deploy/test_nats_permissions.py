@@ -220,3 +220,24 @@ async def test_a_consumer_reads_and_dead_letters_under_its_nats_user(natsconfig,
         await membership.close()
         await events_conn.close()
         db.dispose()
+
+
+def test_permissions_and_the_guide_cover_every_consumer_the_services_create(natsconfig, tmp_path):
+    """Each service's NATS user may read every stream its consumers read, and docs/operations.md names them."""
+    from kf.registry import available_services
+    from kf.testing.fixtures import service_settings
+
+    guide = (natsconfig.HERE.parents[1] / "docs" / "operations.md").read_text(encoding="utf-8")
+    found = 0
+    for spec in available_services():
+        settings = service_settings(spec.name, database_url=f"sqlite:///{tmp_path / spec.name}.db",
+                                    nats_url="nats://127.0.0.1:1")
+        runtime = spec.create_app()(settings).state.runtime
+        try:
+            for consumer in runtime.consumers:
+                found += 1
+                assert consumer.source_service in natsconfig.READS[spec.name], consumer.durable
+                assert f"`{consumer.durable}`" in guide, f"docs/operations.md does not name {consumer.durable}"
+        finally:
+            runtime.db.dispose()
+    assert found
