@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from nats.js.api import ConsumerConfig
 
 from kf.runtime.consumer import EventConsumer
 from kf.runtime.http import create_service_app
@@ -16,12 +17,25 @@ from services.metrics.usecases import MetricsUseCases
 SOURCES = ("membership", "events", "measures")
 
 
+class MetricsConsumer(EventConsumer):
+    """The kit's consumer with the redelivery delay taken from the metrics settings."""
+
+    def __init__(self, *, ack_wait: float, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.ack_wait = ack_wait
+
+    def consumer_config(self) -> ConsumerConfig:
+        config = super().consumer_config()
+        config.ack_wait = self.ack_wait
+        return config
+
+
 def add_consumers(runtime: ServiceRuntime, regions: list[str], on_commit=None) -> list[EventConsumer]:
     """One durable consumer per source stream; one region's subjects when only one region is served."""
     only = regions[0] if len(regions) == 1 else None
     consumers = []
     for source, handlers in handlers_by_source(regions).items():
-        consumer = EventConsumer(db=runtime.db, owner=runtime.service, name=source, source_service=source,
+        consumer = MetricsConsumer(ack_wait=runtime.settings.ack_wait_seconds, db=runtime.db, owner=runtime.service, name=source, source_service=source,
                                  handlers=handlers, js=runtime.js, metrics=runtime.metrics, region=only,
                                  batch_size=runtime.settings.consumer_batch_size, on_commit=on_commit)
         runtime.consumers.append(consumer)

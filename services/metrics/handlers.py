@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import combinations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kf.contracts import events as ev
@@ -91,37 +90,38 @@ def communication_reach(s: Session, env: CloudEvent, e: ev.CommunicationReachRep
 # measures --------------------------------------------------------------------------------------
 def _measure_dated(field: str, date_attr: str, extra: Callable[[DomainEvent], dict] | None = None) -> Handler:
     def handle(s: Session, env: CloudEvent, e: DomainEvent) -> None:
-        key = _key(env, measure_id=e.measure_id)
         values = {f"{field}_on": getattr(e, date_attr), **(extra(e) if extra else {})}
-        changed = merge(s, t.measures, key, values, group=field, ver=version(env))
-        changed = merge(s, t.measures, key, {"focus_area": e.focus_area}, group="focus", ver=version(env)) or changed
-        if changed:
+        changed = merge(s, t.measures, _key(env, measure_id=e.measure_id), values, group=field, ver=version(env),
+                        also={"focus": {"focus_area": e.focus_area}})
+        if changed and field in ("proposed", "accepted"):
             _measure_ties(s, env.region, e.measure_id)
     return handle
 
 
-def _partners(s: Session, env: CloudEvent, e: ms.MeasureProposed | ms.MeasureRevised) -> bool:
-    return merge(s, t.measures, _key(env, measure_id=e.measure_id),
-                 {"partners": ",".join(sorted(set(e.partner_organisation_ids)))}, group="partners", ver=version(env))
-
-
 def measure_proposed(s: Session, env: CloudEvent, e: ms.MeasureProposed) -> None:
-    if _partners(s, env, e):
-        _measure_ties(s, env.region, e.measure_id)
-    _measure_dated("proposed", "proposed_on")(s, env, e)
+    merge(s, t.measures, _key(env, measure_id=e.measure_id), {"proposed_on": e.proposed_on}, group="proposed",
+          ver=version(env), also={"focus": {"focus_area": e.focus_area}, "partners": _partners(e)})
+    _measure_ties(s, env.region, e.measure_id)
 
 
 def measure_revised(s: Session, env: CloudEvent, e: ms.MeasureRevised) -> None:
-    changed = _partners(s, env, e)
-    changed = merge(s, t.measures, _key(env, measure_id=e.measure_id), {"focus_area": e.focus_area},
-                    group="focus", ver=version(env)) or changed
-    if changed:
+    if merge(s, t.measures, _key(env, measure_id=e.measure_id), _partners(e), group="partners", ver=version(env),
+             also={"focus": {"focus_area": e.focus_area}}):
         _measure_ties(s, env.region, e.measure_id)
 
 
+def _partners(e: ms.MeasureProposed | ms.MeasureRevised) -> dict:
+    return {"partners": ",".join(sorted(set(e.partner_organisation_ids)))}
+
+
 def _measure_ties(s: Session, region: str, measure_id: str) -> None:
-    """Owner and partners of a measure are tied: partners from the proposal date, the owner from anchoring."""
-    row = s.execute(select(t.measures).where(t.measures.c.region == region, t.measures.c.measure_id == measure_id)).one()
+    """Owner and partners of a measure are tied: partners from the proposal date, the owner from anchoring.
+
+    The ties of a measure depend only on its partners, owner and dates (its focus area is joined when queried),
+    so they are recomputed from the measure's row whenever one of those may have changed.
+    """
+    row = s.execute(t.row_reader(t.measures, ["partners", "proposed_on", "owner_organisation_id", "accepted_on"],
+                                 ["region", "measure_id"]), {"k_region": region, "k_measure_id": measure_id}).one()
     partners = {p for p in (row.partners or "").split(",") if p}
     rows: dict[tuple[str, str], object] = {}
     if row.proposed_on is not None:
@@ -133,8 +133,7 @@ def _measure_ties(s: Session, region: str, measure_id: str) -> None:
             rows[(a, b)] = min(rows.get((a, b), row.accepted_on), row.accepted_on)
     key = {"region": region, "origin": "measure", "source_id": measure_id}
     replace_children(s, t.ties, key, [{**key, "org_a": a, "org_b": b, "tie_on": on, "sector_a": None, "sector_b": None,
-                                       "focus_areas": areas_text([row.focus_area] if row.focus_area else [])}
-                                      for (a, b), on in rows.items()])
+                                       "focus_areas": None} for (a, b), on in rows.items()])
 
 
 def effect_expected(s: Session, env: CloudEvent, e: ms.MeasureEffectExpected) -> None:

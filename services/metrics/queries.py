@@ -42,7 +42,17 @@ def tie_pairs(region: str, focus: str | None, as_of: date):
     return (select(ti.c.org_a, ti.c.org_b, sa.label("sa"), sb.label("sb"))
             .select_from(ti.outerjoin(oa, and_(oa.c.region == ti.c.region, oa.c.organisation_id == ti.c.org_a))
                          .outerjoin(ob, and_(ob.c.region == ti.c.region, ob.c.organisation_id == ti.c.org_b)))
-            .where(ti.c.region == region, ti.c.tie_on <= as_of, _has_area(ti.c.focus_areas, focus)))
+            .where(ti.c.region == region, ti.c.tie_on <= as_of, _tie_in_area(ti, region, focus)))
+
+
+def _tie_in_area(ti, region: str, focus: str | None):
+    """A gathering's tie carries the gathering's focus areas; a measure's tie has its measure's focus area."""
+    if not focus:
+        return True
+    m = t.measures
+    of_area = select(m.c.measure_id).where(m.c.region == region, m.c.focus_area == focus)
+    return or_(and_(ti.c.origin == "gathering", ti.c.focus_areas.like(f"%,{focus},%")),
+               and_(ti.c.origin == "measure", ti.c.source_id.in_(of_area)))
 
 
 def quantities(s: Session, region: str, focus: str | None, as_of: date, indicators: list[str],

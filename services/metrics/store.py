@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import (Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData, String, Table, Text,
-                        and_, delete, insert, or_)
+from sqlalchemy import (Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData, String, Table, Text, and_,
+                        bindparam, case, delete, insert, or_, select)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -99,28 +99,62 @@ def version(envelope: CloudEvent) -> str:
     return stamp(envelope.time, envelope.id)
 
 
-def merge(session: Session, table: Table, key: dict, values: dict, *, group: str, ver: str) -> bool:
+_STATEMENTS: dict[tuple, object] = {}
+
+
+def merge(session: Session, table: Table, key: dict, values: dict, *, group: str, ver: str,
+          also: dict[str, dict] | None = None) -> bool:
     """Upsert `values` into the row `key` unless that group of fields already holds a newer or equal version.
 
+    `also` merges further groups of fields (group -> values) with the same version in the same statement.
     Returns True when the row changed.
     """
-    vcol = f"{group}_v"
-    row = {**key, **values, vcol: ver}
+    groups = {group: values, **(also or {})}
+    params = dict(key)
+    for name, vals in groups.items():
+        params.update(vals)
+        params[f"{name}_v"] = ver
     dialect = session.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(**row)
-    col = table.c[vcol]
-    stmt = ins.on_conflict_do_update(index_elements=[c.name for c in table.primary_key.columns],
-                                     set_={k: ins.excluded[k] for k in (*values, vcol)},
-                                     where=or_(col.is_(None), col < ins.excluded[vcol]))
+    cache_key = (dialect, table.name, tuple((name, tuple(vals)) for name, vals in groups.items()), tuple(key))
+    stmt = _STATEMENTS.get(cache_key)
+    if stmt is None:
+        stmt = _STATEMENTS[cache_key] = _upsert(dialect, table, groups)
     # RETURNING yields the row only when it was inserted or updated (rowcount is not reliable on every driver).
-    return session.execute(stmt.returning(table.c.region)).first() is not None
+    return session.execute(stmt, params).first() is not None
+
+
+def _upsert(dialect: str, table: Table, groups: dict[str, dict]):
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    set_, newer = {}, []
+    for name, vals in groups.items():
+        col = table.c[f"{name}_v"]
+        cond = or_(col.is_(None), col < ins.excluded[f"{name}_v"])
+        newer.append(cond)
+        for column in (*vals, f"{name}_v"):
+            set_[column] = ins.excluded[column] if len(groups) == 1 else case((cond, ins.excluded[column]), else_=table.c[column])
+    return ins.on_conflict_do_update(index_elements=[c.name for c in table.primary_key.columns], set_=set_,
+                                     where=or_(*newer)).returning(table.c.region)
 
 
 def replace_children(session: Session, table: Table, key: dict, rows: list[dict]) -> None:
     """Replace the rows under `key` (e.g. a gathering's attendance) with `rows`."""
-    session.execute(delete(table).where(and_(*[table.c[k] == v for k, v in key.items()])))
+    cache_key = ("delete", table.name, tuple(key))
+    stmt = _STATEMENTS.get(cache_key)
+    if stmt is None:
+        stmt = _STATEMENTS[cache_key] = delete(table).where(and_(*[table.c[k] == bindparam(f"k_{k}") for k in key]))
+    session.execute(stmt, {f"k_{k}": v for k, v in key.items()})
     if rows:
         session.execute(insert(table), rows)
+
+
+def row_reader(table: Table, columns: list[str], key: list[str]):
+    """A cached SELECT of some columns of one row by its key (with `k_` bind names)."""
+    cache_key = ("select", table.name, tuple(columns), tuple(key))
+    stmt = _STATEMENTS.get(cache_key)
+    if stmt is None:
+        stmt = _STATEMENTS[cache_key] = select(*[table.c[c] for c in columns]).where(
+            and_(*[table.c[k] == bindparam(f"k_{k}") for k in key]))
+    return stmt
 
 
 def areas_text(areas) -> str:

@@ -33,7 +33,7 @@ def kpis_after(envelopes) -> dict:
         engine.dispose()
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(size=st.integers(20, 120), seed=st.integers(0, 10_000), rnd=st.randoms(use_true_random=False),
        dup_share=st.floats(0, 0.5))
 def test_any_interleaving_with_duplicates_gives_the_same_kpis(size, seed, rnd, dup_share):
