@@ -17,13 +17,13 @@ from kubernetes_validate import utils as kv
 
 from kf.regiondata import load_region
 from kf.registry import SERVICES, available_services
+from ui.settings import UiSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 OVERLAYS = ROOT / "deploy" / "k8s" / "overlays"
 KUBERNETES_VERSIONS = (kv.latest_version(), "1.33.0")
 SECRET_LIKE = re.compile(r"(PASSWORD|TOKEN|SECRET|DATABASE_URL|CREDS)", re.IGNORECASE)
-UI_VARIABLES = {"KF_UI_MEMBERSHIP_URL", "KF_UI_EVENTS_URL", "KF_UI_MEASURES_URL", "KF_UI_METRICS_URL",
-                "KF_UI_TOKEN", "KF_UI_REGIONS"}
+UI_VARIABLES = {f"KF_UI_{name.upper()}" for name in UiSettings.model_fields}  # the dashboard's settings
 EXPECTED = {"ostfold": {"membership", "events", "measures", "metrics", "dashboard"},
             "vestfold-telemark": {"measures", "metrics"}}
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from kf.registry import available_services
 from kf.runtime.telemetry import ServiceMetrics
+from ui.settings import UiSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 OPERATIONS = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
 CONFIGURATION = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
-UI_VARIABLES = {"KF_UI_MEMBERSHIP_URL", "KF_UI_EVENTS_URL", "KF_UI_MEASURES_URL", "KF_UI_METRICS_URL",
-                "KF_UI_TOKEN", "KF_UI_REGIONS"}
+UI_VARIABLES = {f"KF_UI_{name.upper()}" for name in UiSettings.model_fields}  # the dashboard's settings
 
 
 def settings_variables() -> set[str]:
