@@ -81,7 +81,10 @@ def _request(endpoint: Endpoint, method: str, path: str, *, params: dict | None 
         raise _error_from(endpoint.service, response)
     if not response.content:
         return None
-    return response.json()
+    try:
+        return response.json()
+    except ValueError:
+        raise ServiceUnavailable(endpoint.service, endpoint.base_url, "the answer is not JSON") from None
 
 
 def _clean(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from pathlib import Path
 
 import streamlit as st
@@ -11,6 +13,7 @@ from ui import shell
 from ui.i18n import t
 from ui.settings import load_settings
 
+log = logging.getLogger("kf.dashboard")
 PAGES = Path(__file__).parent / "pages"
 # file, stable URL path, title key, icon
 PAGE_SPECS = (
@@ -40,7 +43,12 @@ def main() -> None:
     if shell.current().token is None:
         st.info(t("control.token_needed"), icon=":material/key:")
         st.stop()
-    navigation.run()
+    try:
+        navigation.run()
+    except Exception:  # noqa: BLE001 - the user gets an incident id; the traceback goes to the server log only
+        incident = uuid.uuid4().hex[:12]
+        log.exception("dashboard page failed (incident %s)", incident)
+        st.error(t("error.unexpected", incident=incident), icon=":material/error:")
 
 
 main()

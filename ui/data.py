@@ -86,3 +86,20 @@ def flatten_goal(goal: dict[str, Any]) -> dict[str, Any]:
     flat.setdefault("id", goal.get("goal_id"))
     flat.setdefault("r", goal.get("ratio", flat.get("ratio")))
     return flat
+
+
+def activity_start(ctx: Context, kpi_id: str, *, years: int = 10) -> date:
+    """The first day of the first year the KPI was above zero (from its yearly series), so charts skip empty years."""
+    fallback = date(ctx.as_of.year - 3, 1, 1)
+    points = series(ctx, kpi_id, start=date(ctx.as_of.year - years, 1, 1), end=ctx.as_of, interval="year")
+    first = next((day for day, value in points or [] if value > 0), None)
+    return date(first.year, 1, 1) if first else fallback
+
+
+def increments(points: list[tuple[date, float]]) -> list[tuple[date, float]]:
+    """Per-interval changes of a cumulative series (the first interval counts from zero)."""
+    out, previous = [], 0.0
+    for day, value in points:
+        out.append((day, value - previous))
+        previous = value
+    return out

@@ -23,6 +23,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "control.token": {"nb": "API-nøkkel", "en": "API token"},
     "control.token_help": {"nb": "Nøkkelen du har fått fra administratoren (Bearer-token).",
                            "en": "The token your administrator gave you (bearer token)."},
+    "control.choose": {"nb": "Velg en eller flere", "en": "Choose one or more"},
     "control.token_needed": {"nb": "Skriv inn API-nøkkelen din i sidefeltet for å se tallene.",
                              "en": "Enter your API token in the sidebar to see the figures."},
     # services and problems
@@ -38,6 +39,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "error.refused": {"nb": "{service} avviste forespørselen ({status}): {message}",
                       "en": "{service} refused the request ({status}): {message}"},
     "error.settings": {"nb": "Dashbordet er feil konfigurert: {problems}", "en": "The dashboard is misconfigured: {problems}"},
+    "error.unexpected": {"nb": "Noe gikk galt på denne siden (hendelse {incident}). Prøv igjen, eller meld fra med hendelsesnummeret.",
+                         "en": "Something went wrong on this page (incident {incident}). Try again, or report the incident number."},
     "form.refused": {"nb": "Ikke lagret ({status}): {message}", "en": "Not saved ({status}): {message}"},
     "action.download_csv": {"nb": "Last ned CSV", "en": "Download CSV"},
     # goals and statuses
@@ -152,6 +155,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "measure.col.owner": {"nb": "Ansvarlig organisasjon", "en": "Responsible organisation"},
     "measure.col.when": {"nb": "Dato", "en": "Date"},
     "measure.col.event": {"nb": "Hendelse", "en": "Event"},
+    "measure.col.detail": {"nb": "Detaljer", "en": "Details"},
     "state.proposed": {"nb": "Foreslått", "en": "Proposed"},
     "state.in_review": {"nb": "Til innspill", "en": "In review"},
     "state.revised": {"nb": "Bearbeidet", "en": "Revised"},
@@ -192,7 +196,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "network.col.betweenness": {"nb": "Brobygging (betweenness)", "en": "Bridging (betweenness)"},
     # gatherings page
     "gatherings.title": {"nb": "Samlinger og informasjon", "en": "Gatherings and information"},
-    "gatherings.over_time": {"nb": "Samlinger og oppmøte over tid (akkumulert)", "en": "Gatherings and attendance over time (cumulative)"},
+    "gatherings.over_time": {"nb": "Samlinger og oppmøte per kvartal", "en": "Gatherings and attendance per quarter"},
     "gatherings.mixing": {"nb": "Sektorblanding per samling", "en": "Mixing of sectors per gathering"},
     "gatherings.mixing_help": {"nb": "Deltakere per sektor på de siste gjennomførte samlingene (fra samlingstjenesten).",
                                "en": "Attendees per sector at the latest held gatherings (from the events service)."},
@@ -306,7 +310,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "gathering_kind.group_meeting": {"nb": "Gruppemøte", "en": "Group meeting"},
     # KPI names (the metrics catalogue's ids); effect.<indicator> takes the region's indicator name
     "kpi.members": {"nb": "Medlemskap", "en": "Members"},
-    "kpi.organisations": {"nb": "Organisasjoner med", "en": "Organisations taking part"},
+    "kpi.organisations": {"nb": "Organisasjoner som deltar", "en": "Organisations taking part"},
     "kpi.sectors_represented": {"nb": "Sektorer representert", "en": "Sectors represented"},
     "kpi.sector_diversity": {"nb": "Sektorbredde (0–1)", "en": "Sector diversity (0–1)"},
     "kpi.mandate_share": {"nb": "Medlemmer med mandat", "en": "Members with a mandate"},

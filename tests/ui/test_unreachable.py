@@ -60,3 +60,16 @@ def test_a_misconfigured_dashboard_says_which_setting_is_wrong(dashboard, region
     at = dashboard({**ui_env({}), "KF_UI_REGIONS": regions}).run()
     assert not at.exception
     assert any("KF_UI_REGIONS" in e.value for e in at.error)
+
+
+def test_an_unexpected_failure_shows_an_incident_number_not_a_stack_trace(dashboard, monkeypatch):
+    from ui import data
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("a field the page expected")
+
+    monkeypatch.setattr(data, "kpis", broken)
+    at = dashboard(ui_env({})).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "Noe gikk galt på denne siden (hendelse " in at.error[0].value
+    assert "KeyError" not in at.error[0].value and "Traceback" not in at.error[0].value

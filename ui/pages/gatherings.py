@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -20,12 +18,18 @@ HEADLINE = ("gatherings_held", "attendances", "members_active_share", "communica
 def sector_mix_figure(gatherings: list[dict]) -> go.Figure:
     """One bar per held gathering, split by the attendees' sectors."""
     counts = [(g, Counter(a["sector"] for a in g.get("attendees", []))) for g in gatherings]
+    seen: Counter = Counter()
+    labels = []
+    for g, _ in counts:  # one bar per gathering even when two were held the same day
+        day = g.get("held_on") or g["starts_at"][:10]
+        seen[day] += 1
+        labels.append(day if seen[day] == 1 else f"{day} ({seen[day]})")
     fig = go.Figure()
     for sector in sorted({s for _, c in counts for s in c}):
-        fig.add_trace(go.Bar(x=[f"{g.get('held_on') or ''} {g['title']}" for g, _ in counts],
-                             y=[c.get(sector, 0) for _, c in counts], name=t(f"sector.{sector}"),
-                             marker_color=SECTOR_COLOURS.get(sector)))
-    fig.update_layout(barmode="stack", height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"})
+        fig.add_trace(go.Bar(x=labels, y=[c.get(sector, 0) for _, c in counts], name=t(f"sector.{sector}"),
+                             hovertext=[g["title"] for g, _ in counts], marker_color=SECTOR_COLOURS.get(sector)))
+    fig.update_layout(barmode="stack", height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"},
+                      xaxis={"type": "category"})
     return fig
 
 
@@ -64,17 +68,20 @@ def render() -> None:
         present = [k for k in HEADLINE if k in kpis]
         for col, kpi_id in zip(st.columns(len(present) or 1), present):
             col.metric(data.kpi_label(kpis[kpi_id]), fmt_number(kpis[kpi_id]["value"], kpis[kpi_id]["unit"]))
-    start = date(ctx.as_of.year - 3, 1, 1)
-    fig = go.Figure()
-    for kpi_id in ("gatherings_held", "attendances"):
-        points = data.series(ctx, kpi_id, start=start, end=ctx.as_of, interval="quarter")
-        if points:
-            fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers",
-                                     name=data.kpi_label(kpi_id), yaxis="y" if kpi_id == "gatherings_held" else "y2"))
-    if fig.data:
+    start = data.activity_start(ctx, "gatherings_held")
+    held_points = data.series(ctx, "gatherings_held", start=start, end=ctx.as_of, interval="quarter")
+    attendance_points = data.series(ctx, "attendances", start=start, end=ctx.as_of, interval="quarter")
+    if held_points and attendance_points:
         st.subheader(t("gatherings.over_time"))
+        per_quarter = data.increments(attendance_points)
+        fig = go.Figure(go.Bar(x=[p[0] for p in per_quarter], y=[p[1] for p in per_quarter],
+                               name=data.kpi_label("attendances"), marker_color="#9ecae1"))
+        held = data.increments(held_points)
+        fig.add_trace(go.Scatter(x=[p[0] for p in held], y=[p[1] for p in held], mode="lines+markers",
+                                 name=data.kpi_label("gatherings_held"), yaxis="y2", line={"color": "#08519c"}))
         fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"},
-                          yaxis2={"overlaying": "y", "side": "right"})
+                          yaxis={"title": data.kpi_label("attendances")},
+                          yaxis2={"overlaying": "y", "side": "right", "title": data.kpi_label("gatherings_held")})
         st.plotly_chart(fig, key="gatherings_series")
     held = shell.fetch_all(ctx, "events", "/gatherings", state="held")
     if held is not None:

@@ -41,15 +41,29 @@ def measures_table(measures: list[dict], area_names: dict[str, str], org_names: 
                                    ("title", "focus_area", "state", "proposed_on", "state_since", "decided_on", "owner")])
 
 
+# The business date each event carries (the day it happened, not the day it was recorded), and what to show with it.
+EVENT_DATE = ("proposed_on", "received_on", "revised_on", "decided_on", "accepted_on", "started_on", "period_end",
+              "baseline_date", "completed_on", "stopped_on")
+EVENT_DETAIL = ("decided_by", "rationale", "reason", "summary", "indicator", "value", "source")
+
+
+def history_rows(entries: list[dict]) -> list[dict]:
+    rows = []
+    for e in entries:
+        payload = e.get("data") or {}
+        when = next((payload[k] for k in EVENT_DATE if payload.get(k)), e["occurred_at"][:10])
+        detail = " · ".join(str(payload[k]) for k in EVENT_DETAIL if payload.get(k) not in (None, ""))
+        rows.append({t("measure.col.when"): str(when)[:10], t("measure.col.event"): t(f"event.{e['event_type']}"),
+                     t("measure.col.detail"): detail})
+    return sorted(rows, key=lambda r: r[t("measure.col.when")])
+
+
 def history(ctx: shell.Context, measure: dict) -> None:
     entries = shell.fetch(ctx, "measures", f"/measures/{measure['id']}/history")
     if entries is None:
         return
     st.markdown(f"**{t('measures.history')}**")
-    st.dataframe(pd.DataFrame([{
-        t("measure.col.when"): e["occurred_at"][:10],
-        t("measure.col.event"): t(f"event.{e['event_type']}"),
-    } for e in entries]), hide_index=True, key=f"history_{measure['id']}")
+    st.dataframe(pd.DataFrame(history_rows(entries)), hide_index=True, key=f"history_{measure['id']}")
 
 
 def effects(ctx: shell.Context, measure: dict) -> None:
@@ -87,7 +101,7 @@ def render() -> None:
     organisations = shell.fetch_all(ctx, "membership", "/organisations") or []
     org_names = {o["id"]: o["name"] for o in organisations}
     left, right = st.columns(2)
-    states = left.multiselect(t("measures.filter_state"), STATES, key="measures_states", format_func=lambda s: t(f"state.{s}"))
+    states = left.multiselect(t("measures.filter_state"), STATES, key="measures_states", placeholder=t("control.choose"), format_func=lambda s: t(f"state.{s}"))
     text = right.text_input(t("measures.filter_text"), key="measures_text")
     shown = [m for m in measures if (not states or m["state"] in states)
              and (not text or text.lower() in (m["title"] + " " + (m.get("description") or "")).lower())]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -73,7 +71,7 @@ def render() -> None:
                             key="network_graph")
         else:
             st.info(t("network.empty"))
-    start = date(ctx.as_of.year - 3, 1, 1)
+    start = data.activity_start(ctx, "cross_sector_ties")
     points = data.series(ctx, "cross_sector_ties", start=start, end=ctx.as_of, interval="quarter")
     if points is not None:
         st.subheader(t("network.ties_over_time"))

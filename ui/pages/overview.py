@@ -13,13 +13,14 @@ HEADLINE_KPIS = ("members", "organisations", "sectors_represented", "cross_secto
                  "measures_adopted", "effect_target_attainment")
 
 
-def delta_text(now: dict | None, before: dict | None) -> str | None:
-    """The change since the previous quarter as a signed number, or None when either value is missing."""
+def delta(now: dict | None, before: dict | None) -> dict:
+    """`st.metric` arguments for the change since the previous quarter: signed, grey when nothing changed."""
     if not now or not before or now.get("value") is None or before.get("value") is None:
-        return None
+        return {}
     change = float(now["value"]) - float(before["value"])
-    text = fmt_number(abs(change), now.get("unit"))
-    return ("+" if change >= 0 else "-") + text
+    if change == 0:
+        return {"delta": "±0", "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": ("+" if change > 0 else "-") + fmt_number(abs(change), now.get("unit"))}
 
 
 def headline(kpis_now: dict[str, dict], kpis_before: dict[str, dict]) -> None:
@@ -30,7 +31,7 @@ def headline(kpis_now: dict[str, dict], kpis_before: dict[str, dict]) -> None:
     for col, kpi_id in zip(st.columns(len(present)), present):
         kpi = kpis_now[kpi_id]
         col.metric(data.kpi_label(kpi), fmt_number(kpi.get("value"), kpi.get("unit")),
-                   delta=delta_text(kpi, kpis_before.get(kpi_id)), help=kpi.get("description"))
+                   help=kpi.get("description"), **delta(kpi, kpis_before.get(kpi_id)))
 
 
 def kpi_table(kpis_now: dict[str, dict], kpis_before: dict[str, dict]) -> pd.DataFrame:
@@ -63,7 +64,7 @@ def effects(area_now: dict[str, dict] | None, area_before: dict[str, dict] | Non
     st.markdown(f"*{t('overview.effects')}*")
     for kpi in shown:
         st.metric(data.kpi_label(kpi), fmt_number(kpi["value"], kpi.get("unit")),
-                  delta=delta_text(kpi, (area_before or {}).get(kpi["id"])))
+                  **delta(kpi, (area_before or {}).get(kpi["id"])))
 
 
 def render() -> None:

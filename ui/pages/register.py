@@ -107,7 +107,7 @@ def gathering_form(ctx: shell.Context, areas: list[dict], groups: list[dict]) ->
         body["link"] = _optional(st.text_input(t("field.link"), key="gathering_link"))
         form.slot("link")
         body["focus_areas"] = st.multiselect(t("field.focus_areas"), list(area_names), format_func=area_names.get,
-                                             key="gathering_focus_areas")
+                                             key="gathering_focus_areas", placeholder=t("control.choose"))
         form.slot("focus_areas")
         body["hosting_group_id"] = st.selectbox(t("field.hosting_group"), [None] + list(group_names), key="gathering_group",
                                                 format_func=lambda g: t("field.none") if g is None else group_names[g])
@@ -131,7 +131,7 @@ def attendance_form(ctx: shell.Context, people: list[dict]) -> None:
     with st.form("register_attendance"):
         chosen = st.selectbox(t("field.gathering"), list(titles), format_func=titles.get, key="attendance_gathering")
         form.slot("gathering_id")
-        attendees = st.multiselect(t("field.attendees"), list(names), format_func=names.get, key="attendance_people")
+        attendees = st.multiselect(t("field.attendees"), list(names), format_func=names.get, key="attendance_people", placeholder=t("control.choose"))
         form.slot("attendees")
         held_on = st.date_input(t("field.held_on"), value=None, key="attendance_held_on")
         form.slot("held_on")
@@ -158,10 +158,10 @@ def communication_form(ctx: shell.Context, areas: list[dict]) -> None:
         published = st.date_input(t("field.published_on"), key="comm_published")
         form.slot("published_at")
         body["focus_areas"] = st.multiselect(t("field.focus_areas"), list(area_names), format_func=area_names.get,
-                                             key="comm_focus_areas")
+                                             key="comm_focus_areas", placeholder=t("control.choose"))
         form.slot("focus_areas")
         everyone = st.checkbox(t("field.audience_everyone"), value=True, key="comm_everyone")
-        sectors = st.multiselect(t("field.audience_sectors"), [s.value for s in Sector], key="comm_sectors",
+        sectors = st.multiselect(t("field.audience_sectors"), [s.value for s in Sector], key="comm_sectors", placeholder=t("control.choose"),
                                  format_func=lambda s: t(f"sector.{s}"))
         form.slot("audience")
         left, right = st.columns(2)
@@ -196,7 +196,7 @@ def measure_form(ctx: shell.Context, areas: list[dict], groups: list[dict], orga
                                                   format_func=lambda g: t("field.none") if g is None else group_names[g])
         form.slot("proposing_group_id")
         body["partner_organisation_ids"] = st.multiselect(t("field.partners"), list(orgs), format_func=orgs.get,
-                                                          key="measure_partners")
+                                                          key="measure_partners", placeholder=t("control.choose"))
         form.slot("partner_organisation_ids")
         body["proposed_on"] = st.date_input(t("field.proposed_on"), key="measure_proposed_on").isoformat()
         form.slot("proposed_on")
