@@ -124,7 +124,20 @@ def start_region(overlay: str, natsconfig, nats_passwords, nats_url: str, admin_
     with running(inits, tmp_path) as procs:
         for (name, _args, _env), proc in zip(inits, procs, strict=True):
             assert proc.wait(timeout=120) == 0, (tmp_path / f"{name}.log").read_text(errors="replace")
-    return apps, urls
+    return apps, urls, secrets
+
+
+def run_replay_job(overlay: str, secrets: dict, nats_url: str, tmp_path: Path) -> str:
+    task = render(f"{overlay}/replay-metrics")
+    job = of_kind(task, "Job")[0]
+    docs = task + render(overlay)  # the Job reads ConfigMaps the overlay already applied (kf-metrics)
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    env = pod_environment(docs, job, container, secrets, tmp_path / overlay / "replay")
+    env.update(PATH=os.environ["PATH"], HOME=str(tmp_path), KF_NATS_URL=nats_url,
+               KF_DATA_DIR=str(tmp_path / overlay / "replay" / "data"))
+    done = subprocess.run([KF, *container["args"]], env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
 
 
 async def _consumer_state(nats_url: str, user: str, password: str, stream: str, durable: str):
@@ -141,9 +154,9 @@ def test_both_regions_run_from_their_manifests_on_postgresql_and_a_permissioned_
         natsconfig, nats_passwords, secured_nats, postgres_admin_url, tmp_path):
     databases: list[str] = []
     try:
-        ost_apps, ost = start_region("ostfold", natsconfig, nats_passwords, secured_nats.url, postgres_admin_url,
+        ost_apps, ost, ost_secrets = start_region("ostfold", natsconfig, nats_passwords, secured_nats.url, postgres_admin_url,
                                      tmp_path, databases)
-        vt_apps, vt = start_region("vestfold-telemark", natsconfig, nats_passwords, secured_nats.url,
+        vt_apps, vt, _ = start_region("vestfold-telemark", natsconfig, nats_passwords, secured_nats.url,
                                    postgres_admin_url, tmp_path, databases)
         assert set(ost) == {"membership", "events", "measures", "metrics"} and set(vt) == {"measures", "metrics"}
         with running(ost_apps + vt_apps, tmp_path) as procs:
@@ -169,6 +182,12 @@ def test_both_regions_run_from_their_manifests_on_postgresql_and_a_permissioned_
                 time.sleep(0.3)
             exposition = httpx.get(f"{ost['metrics']}/metrics", timeout=5).text
             assert 'kf_events_applied_total{consumer="metrics-membership"} 1.0' in exposition
+
+            # `kf replay metrics` as the overlay's replay Job runs it, with the metrics Deployment scaled to zero.
+            named["ostfold-metrics-app"].terminate()
+            named["ostfold-metrics-app"].wait(timeout=15)
+            replayed = run_replay_job("ostfold", ost_secrets, secured_nats.url, tmp_path)
+            assert "replayed 1 messages" in replayed and "1 events applied" in replayed, replayed
 
             # Vestfold-Telemark serves its own focus areas, from the region data the overlay mounts.
             viewer = {"Authorization": f"Bearer {TOKENS['viewer']}"}
