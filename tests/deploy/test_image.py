@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,3 +116,31 @@ def test_the_build_context_holds_the_code_and_leaves_out_local_state():
     for arg in stages[0].args("COPY"):
         for source in arg.split()[:-1]:
             assert (ROOT / source).exists() and not _ignored(source, patterns), source
+
+
+def _packaged(path: Path, package_data: list[str]) -> bool:
+    """setuptools' rule: a module of a package, or a file matching a package-data glob relative to its package."""
+    folder = path.parent
+    while folder != ROOT and not (folder / "__init__.py").is_file():
+        folder = folder.parent  # the nearest enclosing package (migrations/ folders are not packages)
+    if folder == ROOT:
+        return False
+    if path.suffix == ".py" and path.parent == folder:
+        return True
+    relative = path.relative_to(folder).as_posix()
+    return any(fnmatch.fnmatch(relative, pattern) and relative.count("/") == pattern.count("/")
+               for pattern in package_data)
+
+
+def test_the_installed_wheel_carries_every_file_the_services_read_at_run_time():
+    """The image runs from the wheel, not from a checkout: migrations, templates and region data must be in it."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    package_data = project["tool"]["setuptools"]["package-data"]["*"]
+    tracked = subprocess.run(["git", "ls-files", "kf", "services", "ui"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    assert tracked
+    missing = [f for f in tracked if not _packaged(ROOT / f, package_data)]
+    assert not missing, f"not in the wheel, so not in the image (add a package-data pattern): {missing}"
+    assert any(f.endswith("migrations/script.py.mako") for f in tracked)
