@@ -152,7 +152,7 @@ def realistic(n_events: int, seed: int = 1, region: str = "ostfold", start: date
     (and corrections). Stops at `n_events` envelopes."""
     rng = random.Random(seed)
     h = History(region, datetime(start.year, start.month, start.day, tzinfo=UTC))
-    n_orgs = max(20, n_events // 400)
+    n_orgs = max(20, min(150, n_events // 400))  # a large region has about 150 organisations taking part
     orgs = [(f"o{i}", SECTORS[i % len(SECTORS)]) for i in range(n_orgs)]
     for oid, sector in orgs:
         h.org(oid, sector)
@@ -194,7 +194,7 @@ def realistic(n_events: int, seed: int = 1, region: str = "ostfold", start: date
             h.leave(mid, gid, pid, day)
         elif roll < 0.40:
             gid = nid("g")
-            who = rng.sample(people, min(len(people), rng.randint(8, 30)))
+            who = rng.sample(people, min(len(people), rng.randint(5, 20)))
             h.held(gid, day, who, (rng.choice(AREAS),))
         elif roll < 0.55:
             cid = nid("c")

@@ -30,8 +30,9 @@ UseCases = Annotated[MetricsUseCases, Depends(_uc)]
 
 @router.get("/kpis", response_model=list[schemas.KpiValue], tags=["kpis"],
             summary="Every KPI's value as of a date, for the region or one focus area")
-def list_kpis(uc: UseCases, who: Reader, region: RegionQ = None, focus_area: FocusQ = None, as_of: AsOfQ = None):
-    return uc.kpis(region or who.region, focus_area, as_of)
+def list_kpis(uc: UseCases, who: Reader, region: RegionQ = None, focus_area: FocusQ = None, as_of: AsOfQ = None,
+              kpi: Annotated[list[str] | None, Query(description="Only these KPI ids (repeatable); default all")] = None):
+    return uc.kpis(region or who.region, focus_area, as_of, kpi)
 
 
 @router.get("/kpis/catalogue", response_model=list[schemas.KpiDefinition], tags=["kpis"],

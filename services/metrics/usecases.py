@@ -90,10 +90,15 @@ class MetricsUseCases:
             out.update(self.cache.get_or_compute((region, focus, as_of, part), compute))
         return {k.id: _clean(out[k.id]) for k in kpis}
 
-    def kpis(self, region: str, focus: str | None, as_of: date | None) -> list[dict]:
+    def kpis(self, region: str, focus: str | None, as_of: date | None, only: list[str] | None = None) -> list[dict]:
         self.check_focus(region, focus)
         as_of = as_of or date.today()
         kpis = [k for k in catalogue(self.region(region)) if focus is None or k.per_focus_area]
+        if only:
+            unknown = sorted(set(only) - {k.id for k in kpis})
+            if unknown:
+                raise Invalid(f"unknown KPI id(s) {unknown}; see GET /kpis/catalogue", field="kpi")
+            kpis = [k for k in kpis if k.id in only]
         with self.rt.db.transaction() as s:
             values = self.values(s, region, focus, as_of, kpis)
         return [{"id": k.id, "name": k.name, "focus_area": focus, "value": values[k.id], "unit": k.unit,

@@ -35,6 +35,11 @@ def test_kpis_series_and_network_from_published_events(service_app, nats_server,
     assert members == {"id": "members", "name": "Members", "focus_area": "relevant_competence", "value": 2,
                        "unit": "members", "as_of": AS_OF}
 
+    only = client.get("/kpis", params={"kpi": ["members", "adoption_rate"], "as_of": AS_OF}, headers=auth("viewer")).json()
+    assert [(k["id"], k["value"]) for k in only] == [("members", 3), ("adoption_rate", 0.5)]
+    unknown = client.get("/kpis", params={"kpi": "happiness"}, headers=auth("viewer"))
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "kpi"
+
     series = client.get("/kpis/members/series", params={"from": "2020-01-01", "to": "2021-12-31", "interval": "quarter"},
                         headers=auth("viewer")).json()
     assert [(p["date"], p["value"]) for p in series["points"]] == [
