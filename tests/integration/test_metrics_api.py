@@ -148,3 +148,21 @@ def test_malformed_messages_are_dead_lettered_and_consumption_goes_on(service_ap
     metrics = client.get("/metrics").text
     assert 'kf_events_unknown_type_total{consumer="metrics-membership"} 1.0' in metrics
     assert 'kf_events_dead_lettered_total{consumer="metrics-membership"} 2.0' in metrics
+
+
+def test_one_instance_serves_several_regions_and_skips_the_others(service_app, nats_server):
+    client = service_app("metrics", nats_url=nats_server.url, regions="ostfold,vestfold-telemark")
+    for region, members in (("ostfold", 1), ("vestfold-telemark", 2), ("agder", 3)):
+        h = History(region=region)
+        h.group("g1", None, kind="steering")
+        for i in range(members):
+            h.join(f"m{i}", "g1", f"p{i}", "o1", "county", date(2021, 1, 1))
+        publish(nats_server.url, h.events)
+    other = {"Authorization": auth("other_region")["Authorization"]}
+    wait_until(lambda: _kpis(client)["members"] == 1 and client.get("/kpis", headers=other).status_code == 200
+               and {k["id"]: k["value"] for k in client.get("/kpis", headers=other).json()}["members"] == 2,
+               what="both regions' members counted")
+    assert client.get("/kpis", params={"region": "ostfold"}, headers=other).status_code == 403
+    metrics = client.get("/metrics").text
+    assert 'kf_kpi_value{focus_area="",kpi="members",region="vestfold-telemark"} 2.0' in metrics
+    assert 'region="agder"' not in metrics
