@@ -81,7 +81,8 @@ def render() -> None:
                                  name=data.kpi_label("gatherings_held"), yaxis="y2", line={"color": "#08519c"}))
         fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"},
                           yaxis={"title": data.kpi_label("attendances")},
-                          yaxis2={"overlaying": "y", "side": "right", "title": data.kpi_label("gatherings_held")})
+                          yaxis2={"overlaying": "y", "side": "right", "title": data.kpi_label("gatherings_held"),
+                                  "rangemode": "tozero", "tickformat": ",d"})
         st.plotly_chart(fig, key="gatherings_series")
     held = shell.fetch_all(ctx, "events", "/gatherings", state="held")
     if held is not None:

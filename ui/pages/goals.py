@@ -159,7 +159,9 @@ def render() -> None:
         st.info(t("goals.none"))
     if goals:
         frame = goals_table(goals, area_names)
-        st.dataframe(frame, hide_index=True, key="goals_table")
+        percent = st.column_config.NumberColumn(format="percent")
+        st.dataframe(frame, hide_index=True, key="goals_table",
+                     column_config={t("goal.col.progress"): percent, t("goal.col.expected_progress"): percent})
         csv_download(frame, "goals.csv", key="goals_csv")
         labels = {g["id"]: g.get("title") or g["id"] for g in goals}
         chosen = st.selectbox(t("goals.choose"), list(labels), format_func=labels.get, key="goal_detail_choice")

@@ -41,29 +41,33 @@ def measures_table(measures: list[dict], area_names: dict[str, str], org_names: 
                                    ("title", "focus_area", "state", "proposed_on", "state_since", "decided_on", "owner")])
 
 
-# The business date each event carries (the day it happened, not the day it was recorded), and what to show with it.
+# The business date an event carries (the day it happened, not the day it was recorded), and what to show with it.
 EVENT_DATE = ("proposed_on", "received_on", "revised_on", "decided_on", "accepted_on", "started_on", "period_end",
-              "baseline_date", "completed_on", "stopped_on")
-EVENT_DETAIL = ("decided_by", "rationale", "reason", "summary", "indicator", "value", "source")
+              "completed_on", "stopped_on")
+EVENT_DETAIL = ("decided_by", "rationale", "reason", "summary", "indicator", "value", "target", "target_date", "source")
 
 
-def history_rows(entries: list[dict]) -> list[dict]:
+def history_rows(entries: list[dict], indicator_names: dict[str, str]) -> list[dict]:
+    """The measure's events in the order they were recorded, each with its business date where it has one."""
     rows = []
     for e in entries:
-        payload = e.get("data") or {}
-        when = next((payload[k] for k in EVENT_DATE if payload.get(k)), e["occurred_at"][:10])
+        payload = dict(e.get("data") or {})
+        if payload.get("indicator"):
+            payload["indicator"] = indicator_names.get(payload["indicator"], payload["indicator"])
+        when = next((str(payload[k])[:10] for k in EVENT_DATE if payload.get(k)), "")
         detail = " · ".join(str(payload[k]) for k in EVENT_DETAIL if payload.get(k) not in (None, ""))
-        rows.append({t("measure.col.when"): str(when)[:10], t("measure.col.event"): t(f"event.{e['event_type']}"),
+        rows.append({t("measure.col.when"): when, t("measure.col.event"): t(f"event.{e['event_type']}"),
                      t("measure.col.detail"): detail})
-    return sorted(rows, key=lambda r: r[t("measure.col.when")])
+    return rows
 
 
 def history(ctx: shell.Context, measure: dict) -> None:
     entries = shell.fetch(ctx, "measures", f"/measures/{measure['id']}/history")
     if entries is None:
         return
+    names = {i: v["name"] for i, v in (data.indicators(ctx) or {}).items()}
     st.markdown(f"**{t('measures.history')}**")
-    st.dataframe(pd.DataFrame(history_rows(entries)), hide_index=True, key=f"history_{measure['id']}")
+    st.dataframe(pd.DataFrame(history_rows(entries, names)), hide_index=True, key=f"history_{measure['id']}")
 
 
 def effects(ctx: shell.Context, measure: dict) -> None:
