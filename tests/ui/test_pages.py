@@ -117,6 +117,14 @@ def test_goals_page_shows_the_numbers_behind_a_status_and_keeps_a_goal_without_d
     created = next(g for g in api(stack, "metrics", "/goals") if g["title"] == "Flere bånd")
 
     app.run()
+    app.selectbox(key="goal_revise_choice").set_value(created["goal_id"]).run()
+    prefix = f"goal_revise_{created['goal_id']}"
+    assert app.number_input(key=f"{prefix}_target_value").value == 20
+    app.number_input(key=f"{prefix}_target_value").set_value(30)
+    app.button(key=f"FormSubmitter:{prefix}-Lagre revisjon").click().run()
+    assert any("revidert" in s.value for s in app.success), [e.value for e in app.error]
+    assert next(g for g in api(stack, "metrics", "/goals") if g["goal_id"] == created["goal_id"])["target_value"] == 30
+
     app.selectbox(key="goal_retire_choice").set_value(created["goal_id"]).run()
     app.button(key="FormSubmitter:goal_retire-Avslutt målet").click().run()
     assert any("Flere bånd" in s.value for s in app.success)
@@ -203,3 +211,16 @@ def test_choosing_a_region_the_token_does_not_cover_says_so(stack, seeded, dashb
     at.selectbox(key="region").set_value("vestfold-telemark").run()
     assert not at.exception and not at.metric
     assert any("nekter tilgang" in w.value and "vestfold-telemark" in w.value for w in at.warning)
+
+
+def test_a_viewer_cannot_set_a_goal_and_is_told_which_role_it_needs(stack, seeded, dashboard):
+    from kf.testing.fixtures import TOKENS
+
+    at = dashboard(ui_env(stack.urls, token=TOKENS["viewer"])).run()
+    at.switch_page("pages/goals.py").run()
+    at.text_input(key="goal_set_title").input("Uten rett")
+    at.number_input(key="goal_set_target_value").set_value(5)
+    at.button(key="FormSubmitter:goal_set-Sett mål").click().run()
+    assert not at.exception
+    assert any("Ikke lagret (403)" in e.value and "admin" in e.value for e in at.error), [e.value for e in at.error]
+    assert "Uten rett" not in {g["title"] for g in api(stack, "metrics", "/goals")}
