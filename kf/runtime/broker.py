@@ -63,6 +63,6 @@ async def _add_or_update(js: JetStreamContext, config: StreamConfig) -> None:
         return
     current = info.config
     if (sorted(current.subjects or []) != sorted(config.subjects or [])
-            or current.duplicate_window != config.duplicate_window):
+            or current.duplicate_window != config.duplicate_window or current.num_replicas != config.num_replicas):
         await js.update_stream(config)
         log.info("stream updated", extra={"stream": config.name})

@@ -80,11 +80,13 @@ class ServiceRuntime:
         while not self._stop.is_set():
             try:
                 await self.broker.start()
-                await ensure_stream(self.js(), self.service)
-                await ensure_dead_letter_stream(self.js())
+                replicas = self.settings.stream_replicas
+                await ensure_stream(self.js(), self.service, replicas=replicas)
+                await ensure_dead_letter_stream(self.js(), replicas=replicas)
                 break
             except Exception as exc:  # noqa: BLE001 - NATS not reachable yet; writes still land in the outbox
-                log.warning("NATS not reachable, retrying", extra={"error": type(exc).__name__, "retry_in": delay})
+                log.warning("NATS not ready (connecting or provisioning streams failed), retrying",
+                            extra={"error": type(exc).__name__, "detail": str(exc)[:300], "retry_in": delay})
                 with contextlib.suppress(Exception):
                     await self.broker.stop()
                 await asyncio.sleep(delay)

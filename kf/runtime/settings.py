@@ -58,6 +58,7 @@ class ServiceSettings(BaseSettings):
     api_tokens: SecretStr | None = Field(None, description="API tokens as JSON: a list of {name, token, role, region}")
     api_tokens_file: str | None = Field(None, description="Path to a file holding the API tokens JSON (a mounted secret)")
     log_level: str = Field("INFO", description="Log level of the JSON logs")
+    stream_replicas: int = Field(1, ge=1, le=5, description="JetStream replicas of the streams this service provisions (3 on a 3-node cluster)")
     relay_in_process: bool = Field(True, description="Run the outbox relay inside `kf serve` (set false when `kf relay` runs separately)")
     relay_batch_size: int = Field(500, ge=1, le=10_000, description="Outbox rows published per relay round")
     consumer_batch_size: int = Field(256, ge=1, le=5_000, description="Messages fetched per pull from JetStream")

@@ -118,7 +118,8 @@ def start_region(overlay: str, natsconfig, nats_passwords, nats_url: str, admin_
         urls[service] = f"http://127.0.0.1:{port}"
         for container, into in ((pod["initContainers"][0], inits), (pod["containers"][0], apps)):
             env = pod_environment(docs, deployment, container, secrets, tmp_path / overlay / service)
-            env.update(base_env, KF_NATS_URL=nats_url, KF_HTTP_PORT=str(port),
+            # What differs from a cluster: loopback ports, local paths, and one nats-server instead of three.
+            env.update(base_env, KF_NATS_URL=nats_url, KF_HTTP_PORT=str(port), KF_STREAM_REPLICAS="1",
                        KF_DATA_DIR=str(tmp_path / overlay / service / "data"))
             into.append((f"{overlay}-{service}-{container['name']}", container["args"], env))
     with running(inits, tmp_path) as procs:
@@ -133,7 +134,7 @@ def run_replay_job(overlay: str, secrets: dict, nats_url: str, tmp_path: Path) -
     docs = task + render(overlay)  # the Job reads ConfigMaps the overlay already applied (kf-metrics)
     container = job["spec"]["template"]["spec"]["containers"][0]
     env = pod_environment(docs, job, container, secrets, tmp_path / overlay / "replay")
-    env.update(PATH=os.environ["PATH"], HOME=str(tmp_path), KF_NATS_URL=nats_url,
+    env.update(PATH=os.environ["PATH"], HOME=str(tmp_path), KF_NATS_URL=nats_url, KF_STREAM_REPLICAS="1",
                KF_DATA_DIR=str(tmp_path / overlay / "replay" / "data"))
     done = subprocess.run([KF, *container["args"]], env=env, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
