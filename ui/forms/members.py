@@ -64,7 +64,7 @@ def membership_form(ctx: shell.Context, people: list[dict], groups: list[dict]) 
         body["role"] = st.selectbox(t("field.group_role"), [r.value for r in GroupRole], index=1, key="member_role",
                                     format_func=lambda r: t(f"group_role.{r}"))
         form.slot("role")
-        body["joined_on"] = st.date_input(t("field.joined_on"), key="member_joined_on").isoformat()
+        body["joined_on"] = st.date_input(t("field.joined_on"), key="member_joined_on", format="DD.MM.YYYY").isoformat()
         form.slot("joined_on")
         submitted = st.form_submit_button(t("action.register"))
         form.general_slot()

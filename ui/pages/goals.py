@@ -91,14 +91,14 @@ def goal_fields(form: FieldForm, prefix: str, kpi_ids: list[str], areas: list[di
                                                  key=f"{prefix}_baseline_value")
         form.slot("baseline_value")
         body["baseline_date"] = st.date_input(t("goal.field.baseline_date"), key=f"{prefix}_baseline_date",
-                                              value=_day(goal.get("baseline_date")) or date(date.today().year, 1, 1))
+                                              value=_day(goal.get("baseline_date")) or date(date.today().year, 1, 1), format="DD.MM.YYYY")
         form.slot("baseline_date")
     with right:
         body["target_value"] = st.number_input(t("goal.field.target_value"), value=float(goal.get("target_value", 0)),
                                                key=f"{prefix}_target_value")
         form.slot("target_value")
         body["target_date"] = st.date_input(t("goal.field.target_date"), key=f"{prefix}_target_date",
-                                            value=_day(goal.get("target_date")) or date(date.today().year + 1, 12, 31))
+                                            value=_day(goal.get("target_date")) or date(date.today().year + 1, 12, 31), format="DD.MM.YYYY")
         form.slot("target_date")
     body["method"] = st.selectbox(t("goal.field.method"), METHODS, format_func=lambda m: t(f"method.{m}"),
                                   key=f"{prefix}_method",
