@@ -78,7 +78,22 @@ def configuration_markdown() -> str:
                                         "region": "ostfold"}], indent=2) + "\n```\n\n"
             "Roles: `viewer` reads, `coordinator` also writes, `admin` also manages goals and tokens. A token is valid for one region. "
             "The development token exists only with `KF_ENV=development`; a service refuses to start with it otherwise.\n\n"
-            + settings_reference(classes))
+            + settings_reference(classes) + _dashboard_reference())
+
+
+def _dashboard_reference() -> str:
+    """The dashboard's `KF_UI_` settings, loaded by name: the kit never imports the dashboard."""
+    try:
+        ui_settings = importlib.import_module("ui.settings").UiSettings
+    except ModuleNotFoundError:
+        return ""
+    lines = ["\n## Dashboard\n", "The Streamlit dashboard reads `KF_UI_` variables (`kf up` sets them).\n",
+             "| variable | default | meaning |", "|---|---|---|"]
+    for name, field in ui_settings.model_fields.items():
+        default = field.default
+        shown = "—" if default is None else f"`{','.join(default) if isinstance(default, list) else default}`"
+        lines.append(f"| `KF_UI_{name.upper()}` | {shown} | {field.description or ''} |")
+    return "\n".join(lines) + "\n"
 
 
 def documents() -> dict[str, str]:

@@ -69,7 +69,8 @@ def run_platform(*, demo: bool, data_dir: str, nats_port: int, port_base: int, d
             children.append(ServiceProcess(
                 "dashboard", [sys.executable, "-m", "streamlit", "run", ui.origin, "--server.port", str(port),
                               "--server.address", "127.0.0.1", "--server.headless", "true",
-                              "--browser.gatherUsageStats", "false"],
+                              "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+                              "--client.showErrorDetails", "none"],
                 ui_env, port, logs / "dashboard.log", health="/_stcore/health").start())
             problems = wait_ready(children[-1:])
             if problems:
