@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -103,15 +104,25 @@ async def raw_baseline(url: str, total: int) -> float:
     return seconds
 
 
-def run_child(code: str) -> tuple[str, float]:
-    """Run Python code in a child process; return its stdout and its peak RSS in MB."""
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    out = proc.stdout.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+def watch(args: list[str], env: dict | None = None) -> tuple[str, float]:
+    """Run a command; return its stdout and its peak RSS in MB (VmHWM read until it exits: wait4's ru_maxrss
+    would report the bench process's own size, inherited at fork)."""
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    peak = 0.0
+    chunks: list[str] = []
+    reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()))
+    reader.start()
+    while proc.poll() is None:
+        try:
+            peak = max(peak, peak_rss_mb(proc.pid))
+        except (FileNotFoundError, ProcessLookupError):
+            break
+        time.sleep(0.05)
+    proc.wait()
+    reader.join()
     if proc.returncode:
-        raise SystemExit(f"bench: child failed ({proc.returncode})")
-    return out, usage.ru_maxrss / 1024
+        raise SystemExit(f"bench: {args[:3]} failed ({proc.returncode})")
+    return "".join(chunks), peak
 
 
 def applied(url: str) -> int:
@@ -141,12 +152,13 @@ def main() -> None:
         del envelopes
         results["generate_s"] = time.perf_counter() - t0
         results["publish_s"] = asyncio.run(publish_all(server.url, items))
-        print(f"published {len(items)} events in {results['publish_s']:.1f}s", flush=True)
+        total = len(items)
+        print(f"published {total} events in {results['publish_s']:.1f}s", flush=True)
 
-        out, rss = run_child(f"import asyncio, bench.__main__ as b; print(asyncio.run(b.raw_baseline({server.url!r}, {len(items)})))")
-        results["raw"] = {"seconds": float(out), "rate": len(items) / float(out), "peak_rss_mb": rss}
-        print(f"raw pull+ack: {results['raw']['rate']:.0f} msg/s (peak RSS {rss:.0f} MB)", flush=True)
         del items
+        out, rss = watch([sys.executable, "-c", f"import asyncio, bench.__main__ as b; print(asyncio.run(b.raw_baseline({server.url!r}, {total})))"])
+        results["raw"] = {"seconds": float(out), "rate": total / float(out), "peak_rss_mb": rss}
+        print(f"raw pull+ack: {results['raw']['rate']:.0f} msg/s (peak RSS {rss:.0f} MB)", flush=True)
 
         db = f"sqlite:///{work / 'metrics.db'}"
         upgrade("metrics", str(Path(__file__).resolve().parent.parent / "services/metrics/migrations"), db)
@@ -155,7 +167,6 @@ def main() -> None:
                "KF_DATA_DIR": str(work), "KF_HTTP_PORT": str(port), "KF_LOG_LEVEL": "WARNING"}
         started = time.perf_counter()
         proc = subprocess.Popen([KF, "serve", "metrics"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        total = args.events
         first = None
         while (n := applied(db)) < total:
             if first is None and n > 0:
@@ -171,14 +182,11 @@ def main() -> None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
 
-        replay = subprocess.Popen([KF, "replay", "metrics"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         started = time.perf_counter()
-        out = replay.stdout.read()
-        _pid, status, usage = os.wait4(replay.pid, 0)
+        out, rss = watch([KF, "replay", "metrics"], env)
         seconds = time.perf_counter() - started
-        results["replay"] = {"seconds_with_startup": seconds, "rate": total / seconds, "peak_rss_mb": usage.ru_maxrss / 1024,
-                             "output": out.strip()}
-        print(f"replay: {out.strip()} (peak RSS {usage.ru_maxrss / 1024:.0f} MB)", flush=True)
+        results["replay"] = {"seconds_with_startup": seconds, "rate": total / seconds, "peak_rss_mb": rss, "output": out.strip()}
+        print(f"replay: {out.strip()} (peak RSS {rss:.0f} MB)", flush=True)
 
         proc = subprocess.Popen([KF, "serve", "metrics"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"

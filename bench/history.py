@@ -168,6 +168,7 @@ def realistic(n_events: int, seed: int = 1, region: str = "ostfold", start: date
         return f"{kind}{counters[kind]}"
 
     memberships: list[tuple[str, str, str]] = []
+    held: list[tuple[str, date, str]] = []
     while len(h.events) < n_events:
         day += timedelta(days=1) if rng.random() < 0.1 else timedelta(0)
         roll = rng.random()
@@ -193,9 +194,15 @@ def realistic(n_events: int, seed: int = 1, region: str = "ostfold", start: date
             mid, gid, pid = memberships.pop(rng.randrange(len(memberships)))
             h.leave(mid, gid, pid, day)
         elif roll < 0.40:
+            if held and rng.random() < 0.05:  # a corrected attendance list for an earlier gathering
+                gid, on, area = rng.choice(held)
+                h.held(gid, on, rng.sample(people, min(len(people), rng.randint(2, 20))), (area,))
+                continue
             gid = nid("g")
             who = rng.sample(people, min(len(people), rng.randint(5, 20)))
-            h.held(gid, day, who, (rng.choice(AREAS),))
+            area = rng.choice(AREAS)
+            h.held(gid, day, who, (area,))
+            held.append((gid, day, area))
         elif roll < 0.55:
             cid = nid("c")
             h.communication(cid, day, rng.randint(50, 2000), rng.randint(0, 5000), (rng.choice(AREAS),))

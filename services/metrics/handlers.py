@@ -13,6 +13,7 @@ from kf.contracts import membership as mb
 from kf.contracts.catalog import DomainEvent
 from kf.contracts.envelope import CloudEvent, parse_data
 from services.metrics import store as t
+from services.metrics.pairs import replace_ties
 from services.metrics.store import areas_text, merge, replace_children, stamp, version
 
 Handler = Callable[[Session, CloudEvent, DomainEvent], None]
@@ -59,16 +60,17 @@ def mandate_confirmed(s: Session, env: CloudEvent, e: mb.MandateConfirmed) -> No
 # events (gatherings and communications) -------------------------------------------------------
 def gathering_held(s: Session, env: CloudEvent, e: ev.GatheringHeld) -> None:
     areas = areas_text(e.focus_areas)
+    people = {a.person_id: a for a in e.attendees}
     changed = merge(s, t.gatherings, _key(env, gathering_id=e.gathering_id),
-                    {"kind": e.kind.value, "held_on": e.held_on, "focus_areas": areas}, group="held", ver=version(env))
+                    {"kind": e.kind.value, "held_on": e.held_on, "focus_areas": areas, "attendees": len(people)},
+                    group="held", ver=version(env))
     if not changed:
         return  # a duplicate or an older report of this gathering
-    people = {a.person_id: a for a in e.attendees}
     replace_children(s, t.attendances, _key(env, gathering_id=e.gathering_id), [
         {**_key(env, gathering_id=e.gathering_id, person_id=a.person_id), "organisation_id": a.organisation_id,
-         "sector": a.sector.value, "role": a.role.value} for a in people.values()])
+         "sector": a.sector.value, "role": a.role.value, "held_on": e.held_on} for a in people.values()])
     orgs = {a.organisation_id: a.sector.value for a in people.values()}
-    replace_children(s, t.ties, _key(env, origin="gathering", source_id=e.gathering_id), [
+    replace_ties(s, _key(env, origin="gathering", source_id=e.gathering_id), [
         {**_key(env, origin="gathering", source_id=e.gathering_id), "org_a": a, "org_b": b, "tie_on": e.held_on,
          "sector_a": orgs[a], "sector_b": orgs[b], "focus_areas": areas}
         for a, b in combinations(sorted(orgs), 2)])
@@ -132,7 +134,7 @@ def _measure_ties(s: Session, region: str, measure_id: str) -> None:
             a, b = sorted((p, row.owner_organisation_id))
             rows[(a, b)] = min(rows.get((a, b), row.accepted_on), row.accepted_on)
     key = {"region": region, "origin": "measure", "source_id": measure_id}
-    replace_children(s, t.ties, key, [{**key, "org_a": a, "org_b": b, "tie_on": on, "sector_a": None, "sector_b": None,
+    replace_ties(s, key, [{**key, "org_a": a, "org_b": b, "tie_on": on, "sector_a": None, "sector_b": None,
                                        "focus_areas": None} for (a, b), on in rows.items()])
 
 

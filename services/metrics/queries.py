@@ -90,28 +90,30 @@ def _members(s: Session, q: Quantities, active, as_of: date) -> None:
     q.organisations = s.execute(select(func.count(distinct(active.c.organisation_id)))).scalar_one()
 
 
-def _attended(region: str):
-    g, a = t.gatherings, t.attendances
-    return a.join(g, and_(g.c.region == a.c.region, g.c.gathering_id == a.c.gathering_id)), g, a
-
-
 def _participation(s: Session, q: Quantities, region: str, active, as_of: date) -> None:
     # Participation counts any held gathering of the region, not only those of the focus area.
-    joined, g, a = _attended(region)
-    recent = (select(a.c.person_id).select_from(joined)
-              .where(g.c.region == region, g.c.held_on <= as_of, g.c.held_on > as_of - timedelta(days=365)))
-    q.active_attenders = s.execute(select(func.count()).select_from(active)
-                                   .where(active.c.person_id.in_(recent))).scalar_one()
+    a = t.attendances
+    attended = (select(a.c.person_id).where(a.c.region == region, a.c.person_id == active.c.person_id,
+                                            a.c.held_on <= as_of, a.c.held_on > as_of - timedelta(days=365)).exists())
+    q.active_attenders = s.execute(select(func.count()).select_from(active).where(attended)).scalar_one()
 
 
 def _gatherings(s: Session, q: Quantities, region: str, focus: str | None, as_of: date) -> None:
-    joined, g, _a = _attended(region)
+    g = t.gatherings
     held = and_(g.c.region == region, g.c.held_on <= as_of, _has_area(g.c.focus_areas, focus))
-    q.gatherings_held = s.execute(select(func.count()).where(held)).scalar_one()
-    q.attendances = s.execute(select(func.count()).select_from(joined).where(held)).scalar_one()
+    q.gatherings_held, q.attendances = (int(v or 0) for v in s.execute(
+        select(func.count(), func.sum(g.c.attendees)).where(held)).one())
 
 
 def _ties(s: Session, q: Quantities, region: str, focus: str | None, active, as_of: date) -> None:
+    if focus is None:
+        _ties_from_pairs(s, q, region, active, as_of)
+    else:
+        ties_from_sources(s, q, region, focus, active, as_of)
+
+
+def ties_from_sources(s: Session, q: Quantities, region: str, focus: str | None, active, as_of: date) -> None:
+    """The tie KPIs from every source's ties (per focus area; the pair summary's reference in tests)."""
     active_orgs = select(active.c.organisation_id).distinct().scalar_subquery()
     pairs = tie_pairs(region, focus, as_of).subquery("pairs")
     q.cross_sector_ties = s.execute(select(func.count()).select_from(
@@ -120,6 +122,23 @@ def _ties(s: Session, q: Quantities, region: str, focus: str | None, active, as_
     q.active_ties = s.execute(select(func.count()).select_from(
         select(pairs.c.org_a, pairs.c.org_b).where(pairs.c.org_a.in_(active_orgs), pairs.c.org_b.in_(active_orgs))
         .distinct().subquery())).scalar_one()
+
+
+def _ties_from_pairs(s: Session, q: Quantities, region: str, active, as_of: date) -> None:
+    """The region-wide tie KPIs from the pair summary (the same numbers as from every source's ties)."""
+    p, o = t.pairs, t.organisations
+    oa, ob = o.alias("oa"), o.alias("ob")
+    joined = (p.outerjoin(oa, and_(oa.c.region == p.c.region, oa.c.organisation_id == p.c.org_a))
+              .outerjoin(ob, and_(ob.c.region == p.c.region, ob.c.organisation_id == p.c.org_b)))
+    cross = or_(and_(p.c.origin == "gathering", p.c.first_cross_on <= as_of),
+                and_(p.c.origin == "measure", p.c.first_on <= as_of, oa.c.sector.is_not(None), ob.c.sector.is_not(None),
+                     oa.c.sector != ob.c.sector))
+    q.cross_sector_ties = s.execute(select(func.count()).select_from(
+        select(p.c.org_a, p.c.org_b).select_from(joined).where(p.c.region == region, cross).distinct().subquery())).scalar_one()
+    active_orgs = select(active.c.organisation_id).distinct().scalar_subquery()
+    q.active_ties = s.execute(select(func.count()).select_from(
+        select(p.c.org_a, p.c.org_b).where(p.c.region == region, p.c.first_on <= as_of, p.c.org_a.in_(active_orgs),
+                                           p.c.org_b.in_(active_orgs)).distinct().subquery())).scalar_one()
 
 
 def _communications(s: Session, q: Quantities, region: str, focus: str | None, as_of: date) -> None:

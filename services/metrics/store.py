@@ -46,16 +46,26 @@ memberships = Table("mx_memberships", metadata, *_key("membership_id"),
                     Column("mandate_on", Date), _v("mandate"))
 gatherings = Table("mx_gatherings", metadata, *_key("gathering_id"),
                    Column("kind", String(40)), Column("held_on", Date, index=True), Column("focus_areas", Text),
-                   _v("held"))
+                   Column("attendees", Integer), _v("held"))
 attendances = Table("mx_attendances", metadata, *_key("gathering_id", "person_id"),
-                    Column("organisation_id", String(64)), Column("sector", String(40)), Column("role", String(40)))
+                    Column("organisation_id", String(64)), Column("sector", String(40)), Column("role", String(40)),
+                    Column("held_on", Date))
 Index("ix_mx_attendances_person", attendances.c.region, attendances.c.person_id)
+Index("ix_mx_attendances_person_held", attendances.c.region, attendances.c.person_id, attendances.c.held_on)
 # One row per pair of organisations per source (a gathering or a measure); org_a < org_b.
 ties = Table("mx_ties", metadata, Column("region", String(64), primary_key=True),
              Column("origin", String(16), primary_key=True), Column("source_id", String(64), primary_key=True),
              Column("org_a", String(64), primary_key=True), Column("org_b", String(64), primary_key=True),
              Column("tie_on", Date, index=True), Column("sector_a", String(40)), Column("sector_b", String(40)),
              Column("focus_areas", Text))
+Index("ix_mx_ties_pair", ties.c.region, ties.c.org_a, ties.c.org_b)
+# Derived from mx_ties, one row per organisation pair and origin: the first date of any tie, and of a tie whose
+# recorded sectors differ (gatherings only; a measure tie's sectors are looked up when queried). One row per
+# origin, so the events and the measures consumers never write the same row.
+pairs = Table("mx_pairs", metadata, Column("region", String(64), primary_key=True),
+              Column("org_a", String(64), primary_key=True), Column("org_b", String(64), primary_key=True),
+              Column("origin", String(16), primary_key=True),
+              Column("first_on", Date), Column("first_cross_on", Date))
 communications = Table("mx_communications", metadata, *_key("communication_id"),
                        Column("channel", String(40)), Column("published_on", Date, index=True),
                        Column("focus_areas", Text), _v("published"),
@@ -75,7 +85,7 @@ reports = Table("mx_effect_reports", metadata, *_key("report_id"),
                 Column("value", Float), Column("period_end", Date, index=True),
                 Column("supersedes_report_id", String(64), index=True), _v("report"))
 
-PROJECTIONS = (organisations, people, groups, memberships, gatherings, attendances, ties, communications, measures,
+PROJECTIONS = (organisations, people, groups, memberships, gatherings, attendances, ties, pairs, communications, measures,
                expectations, reports)
 
 goals = Table("goals", metadata, Column("goal_id", String(36), primary_key=True),

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from bench.history import AREAS, realistic
 from kf.regiondata import load_region
 from services.metrics.handlers import apply_envelopes
-from services.metrics.queries import kpi_values
+from services.metrics.kpis import Quantities, density
+from services.metrics.queries import active_memberships, kpi_values, ties_from_sources
 from services.metrics.store import metadata
 
 REGION = load_region("ostfold")
@@ -28,7 +29,14 @@ def kpis_after(envelopes) -> dict:
             # One transaction per random-sized batch, as the consumer commits them.
             apply_envelopes(s, envelopes, ["ostfold"])
             s.commit()
-            return {(focus, d): kpi_values(s, REGION, focus, d) for focus in (None, *AREAS) for d in DATES}
+            values = {(focus, d): kpi_values(s, REGION, focus, d) for focus in (None, *AREAS) for d in DATES}
+            for d in DATES:  # the region-wide tie KPIs come from the pair summary: it must match every source's ties
+                slow = Quantities()
+                ties_from_sources(s, slow, "ostfold", None, active_memberships("ostfold", None, d), d)
+                fast = values[(None, d)]
+                assert (fast["cross_sector_ties"], fast["network_density"]) == (
+                    slow.cross_sector_ties, density(slow.active_ties, fast["organisations"]))
+            return values
     finally:
         engine.dispose()
 

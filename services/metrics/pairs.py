@@ -1,0 +1,71 @@
+"""The pair summary (`mx_pairs`): for each organisation pair and origin (gathering or measure), the first date
+it was tied, kept in step with `mx_ties` so region-wide tie KPIs read a few thousand rows instead of every
+gathering's pairs.
+
+It stays a pure function of `mx_ties`: a source that only adds ties lowers first dates (a monotone upsert,
+safe under concurrent writers); a source whose ties are replaced recomputes its old and new pairs from `mx_ties`.
+Gathering rows are written only by the events consumer and measure rows only by the measures consumer.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, case, delete, func, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services.metrics import store as t
+
+COLUMNS = ("first_on", "first_cross_on")
+
+
+def _upsert(s: Session, rows: list[dict], *, lower_only: bool) -> None:
+    if not rows:
+        return
+    p = t.pairs
+    ins = (postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert)(p)
+    if lower_only:
+        set_ = {c: case((and_(ins.excluded[c].is_not(None), p.c[c].is_(None) | (ins.excluded[c] < p.c[c])), ins.excluded[c]),
+                        else_=p.c[c]) for c in COLUMNS}
+    else:
+        set_ = {c: ins.excluded[c] for c in COLUMNS}
+    s.execute(ins.on_conflict_do_update(index_elements=["region", "org_a", "org_b", "origin"], set_=set_), rows)
+
+
+def ties_added(s: Session, region: str, origin: str, rows: list[dict]) -> None:
+    """New ties of a source that had none: lower each pair's first dates."""
+    merged: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        entry = merged.setdefault((row["org_a"], row["org_b"]), {"region": region, "org_a": row["org_a"], "org_b": row["org_b"],
+                                                                 "origin": origin, "first_on": None, "first_cross_on": None})
+        cross = origin == "gathering" and row["sector_a"] != row["sector_b"]
+        for column, applies in (("first_on", True), ("first_cross_on", cross)):
+            if applies and (entry[column] is None or row["tie_on"] < entry[column]):
+                entry[column] = row["tie_on"]
+    _upsert(s, list(merged.values()), lower_only=True)
+
+
+def recompute(s: Session, region: str, origin: str, pair_keys: set[tuple[str, str]]) -> None:
+    """Recompute these pairs' summary of one origin from `mx_ties` (after a source's ties were replaced)."""
+    if not pair_keys:
+        return
+    ti, p = t.ties, t.pairs
+    keys = sorted(pair_keys)
+    cross = and_(ti.c.origin == "gathering", ti.c.sector_a != ti.c.sector_b)
+    found = s.execute(select(ti.c.org_a, ti.c.org_b, func.min(ti.c.tie_on), func.min(case((cross, ti.c.tie_on))))
+                      .where(ti.c.region == region, ti.c.origin == origin, tuple_(ti.c.org_a, ti.c.org_b).in_(keys))
+                      .group_by(ti.c.org_a, ti.c.org_b)).all()
+    s.execute(delete(p).where(p.c.region == region, p.c.origin == origin, tuple_(p.c.org_a, p.c.org_b).in_(keys)))
+    _upsert(s, [{"region": region, "org_a": a, "org_b": b, "origin": origin, "first_on": first, "first_cross_on": first_cross}
+                for a, b, first, first_cross in found], lower_only=False)
+
+
+def replace_ties(s: Session, key: dict, rows: list[dict]) -> None:
+    """Replace a source's ties in `mx_ties` and keep `mx_pairs` in step."""
+    ti = t.ties
+    old = s.execute(t.row_reader(ti, ["org_a", "org_b"], ["region", "origin", "source_id"]),
+                    {f"k_{k}": v for k, v in key.items()}).all()
+    t.replace_children(s, ti, key, rows)
+    if old:
+        recompute(s, key["region"], key["origin"], {(a, b) for a, b in old} | {(r["org_a"], r["org_b"]) for r in rows})
+    else:
+        ties_added(s, key["region"], key["origin"], rows)
