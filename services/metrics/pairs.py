@@ -9,7 +9,7 @@ Gathering rows are written only by the events consumer and measure rows only by 
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, delete, func, select, tuple_
+from sqlalchemy import and_, bindparam, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -18,17 +18,25 @@ from services.metrics import store as t
 COLUMNS = ("first_on", "first_cross_on")
 
 
+_UPSERTS: dict[tuple[str, bool], object] = {}
+
+
 def _upsert(s: Session, rows: list[dict], *, lower_only: bool) -> None:
     if not rows:
         return
-    p = t.pairs
-    ins = (postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert)(p)
-    if lower_only:
-        set_ = {c: case((and_(ins.excluded[c].is_not(None), p.c[c].is_(None) | (ins.excluded[c] < p.c[c])), ins.excluded[c]),
-                        else_=p.c[c]) for c in COLUMNS}
-    else:
-        set_ = {c: ins.excluded[c] for c in COLUMNS}
-    s.execute(ins.on_conflict_do_update(index_elements=["region", "org_a", "org_b", "origin"], set_=set_), rows)
+    dialect = s.get_bind().dialect.name
+    stmt = _UPSERTS.get((dialect, lower_only))
+    if stmt is None:
+        p = t.pairs
+        ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(p)
+        if lower_only:
+            set_ = {c: case((and_(ins.excluded[c].is_not(None), p.c[c].is_(None) | (ins.excluded[c] < p.c[c])), ins.excluded[c]),
+                            else_=p.c[c]) for c in COLUMNS}
+        else:
+            set_ = {c: ins.excluded[c] for c in COLUMNS}
+        stmt = _UPSERTS[(dialect, lower_only)] = ins.on_conflict_do_update(
+            index_elements=["region", "org_a", "org_b", "origin"], set_=set_)
+    s.execute(stmt, rows)
 
 
 def ties_added(s: Session, region: str, origin: str, rows: list[dict]) -> None:
@@ -45,18 +53,26 @@ def ties_added(s: Session, region: str, origin: str, rows: list[dict]) -> None:
 
 
 def recompute(s: Session, region: str, origin: str, pair_keys: set[tuple[str, str]]) -> None:
-    """Recompute these pairs' summary of one origin from `mx_ties` (after a source's ties were replaced)."""
-    if not pair_keys:
-        return
-    ti, p = t.ties, t.pairs
-    keys = sorted(pair_keys)
-    cross = and_(ti.c.origin == "gathering", ti.c.sector_a != ti.c.sector_b)
-    found = s.execute(select(ti.c.org_a, ti.c.org_b, func.min(ti.c.tie_on), func.min(case((cross, ti.c.tie_on))))
-                      .where(ti.c.region == region, ti.c.origin == origin, tuple_(ti.c.org_a, ti.c.org_b).in_(keys))
-                      .group_by(ti.c.org_a, ti.c.org_b)).all()
-    s.execute(delete(p).where(p.c.region == region, p.c.origin == origin, tuple_(p.c.org_a, p.c.org_b).in_(keys)))
-    _upsert(s, [{"region": region, "org_a": a, "org_b": b, "origin": origin, "first_on": first, "first_cross_on": first_cross}
-                for a, b, first, first_cross in found], lower_only=False)
+    """Recompute these pairs' summary of one origin from `mx_ties` (after a source's ties were replaced).
+
+    One indexed lookup per pair: a row-value IN list would scan the whole of `mx_ties` on SQLite.
+    """
+    found = []
+    for a, b in sorted(pair_keys):
+        first, first_cross = s.execute(_PAIR_FIRSTS, {"region": region, "origin": origin, "a": a, "b": b}).one()
+        s.execute(_PAIR_DELETE, {"region": region, "origin": origin, "a": a, "b": b})
+        if first is not None:
+            found.append({"region": region, "org_a": a, "org_b": b, "origin": origin, "first_on": first,
+                          "first_cross_on": first_cross})
+    _upsert(s, found, lower_only=False)
+
+
+_ti, _p = t.ties, t.pairs
+_PAIR_FIRSTS = select(func.min(_ti.c.tie_on), func.min(case((_ti.c.sector_a != _ti.c.sector_b, _ti.c.tie_on)))).where(
+    _ti.c.region == bindparam("region"), _ti.c.org_a == bindparam("a"), _ti.c.org_b == bindparam("b"),
+    _ti.c.origin == bindparam("origin"))
+_PAIR_DELETE = delete(_p).where(_p.c.region == bindparam("region"), _p.c.origin == bindparam("origin"),
+                                _p.c.org_a == bindparam("a"), _p.c.org_b == bindparam("b"))
 
 
 def replace_ties(s: Session, key: dict, rows: list[dict]) -> None:
