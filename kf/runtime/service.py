@@ -106,7 +106,7 @@ class ServiceRuntime:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, timeout=5)
         self._tasks.clear()
-        with contextlib.suppress(Exception):  # drain() raises while NATS is unreachable
-            await self.broker.stop()
+        with contextlib.suppress(Exception):  # drain() raises, or waits, while NATS is unreachable
+            await asyncio.wait_for(self.broker.stop(), timeout=5)
         self.connected.clear()
         self.db.dispose()
