@@ -2,9 +2,10 @@
 
 from typing import ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from kf.contracts.subjects import check_token
+from kf.regiondata import UnknownRegion, load_region
 from kf.runtime.settings import ServiceSettings
 
 
@@ -22,6 +23,16 @@ class Settings(ServiceSettings):
         if value is None or not value.strip():
             return None
         return ",".join(check_token(r.strip(), "KF_REGIONS") for r in value.split(",") if r.strip())
+
+    @model_validator(mode="after")
+    def _regions_have_data(self) -> "Settings":
+        # Fail at start, naming the region, rather than at the first request for it.
+        for region in self.served_regions():
+            try:
+                load_region(region, self.region_file if region == self.region else None)
+            except UnknownRegion as exc:
+                raise ValueError(f"KF_REGIONS: {exc}") from None
+        return self
 
     def served_regions(self) -> list[str]:
         """The regions served, the own region first when it is among them."""
