@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, distinct, func, not_, or_, select
+from sqlalchemy import and_, case, distinct, func, not_, or_, select, union
 from sqlalchemy.orm import Session
 
 from services.metrics import store as t
@@ -109,7 +109,28 @@ def _ties(s: Session, q: Quantities, region: str, focus: str | None, active, as_
     if focus is None:
         _ties_from_pairs(s, q, region, active, as_of)
     else:
-        ties_from_sources(s, q, region, focus, active, as_of)
+        _ties_of_area(s, q, region, focus, active, as_of)
+
+
+def _ties_of_area(s: Session, q: Quantities, region: str, focus: str, active, as_of: date) -> None:
+    """A focus area's tie KPIs: gathering ties from the per-area pair summary, measure ties of the area's measures."""
+    ap, ti, m, o = t.area_pairs, t.ties, t.measures, t.organisations
+    oa, ob = o.alias("oa"), o.alias("ob")
+    of_area = select(m.c.measure_id).where(m.c.region == region, m.c.focus_area == focus)
+    measure_ties = (ti.outerjoin(oa, and_(oa.c.region == ti.c.region, oa.c.organisation_id == ti.c.org_a))
+                    .outerjoin(ob, and_(ob.c.region == ti.c.region, ob.c.organisation_id == ti.c.org_b)))
+    in_area = and_(ti.c.region == region, ti.c.origin == "measure", ti.c.source_id.in_(of_area), ti.c.tie_on <= as_of)
+    cross = union(
+        select(ap.c.org_a, ap.c.org_b).where(ap.c.region == region, ap.c.focus_area == focus, ap.c.first_cross_on <= as_of),
+        select(ti.c.org_a, ti.c.org_b).select_from(measure_ties).where(
+            in_area, oa.c.sector.is_not(None), ob.c.sector.is_not(None), oa.c.sector != ob.c.sector)).subquery()
+    q.cross_sector_ties = s.execute(select(func.count()).select_from(cross)).scalar_one()
+    active_orgs = select(active.c.organisation_id).distinct().scalar_subquery()
+    tied = union(
+        select(ap.c.org_a, ap.c.org_b).where(ap.c.region == region, ap.c.focus_area == focus, ap.c.first_on <= as_of),
+        select(ti.c.org_a, ti.c.org_b).where(in_area)).subquery()
+    q.active_ties = s.execute(select(func.count()).select_from(tied).where(
+        tied.c.org_a.in_(active_orgs), tied.c.org_b.in_(active_orgs))).scalar_one()
 
 
 def ties_from_sources(s: Session, q: Quantities, region: str, focus: str | None, active, as_of: date) -> None:

@@ -66,6 +66,11 @@ pairs = Table("mx_pairs", metadata, Column("region", String(64), primary_key=Tru
               Column("org_a", String(64), primary_key=True), Column("org_b", String(64), primary_key=True),
               Column("origin", String(16), primary_key=True),
               Column("first_on", Date), Column("first_cross_on", Date))
+# The same for gathering ties per focus area of the gathering (measure ties per focus area are few: read directly).
+area_pairs = Table("mx_area_pairs", metadata, Column("region", String(64), primary_key=True),
+                   Column("focus_area", String(64), primary_key=True),
+                   Column("org_a", String(64), primary_key=True), Column("org_b", String(64), primary_key=True),
+                   Column("first_on", Date), Column("first_cross_on", Date))
 communications = Table("mx_communications", metadata, *_key("communication_id"),
                        Column("channel", String(40)), Column("published_on", Date, index=True),
                        Column("focus_areas", Text), _v("published"),
@@ -85,7 +90,7 @@ reports = Table("mx_effect_reports", metadata, *_key("report_id"),
                 Column("value", Float), Column("period_end", Date, index=True),
                 Column("supersedes_report_id", String(64), index=True), _v("report"))
 
-PROJECTIONS = (organisations, people, groups, memberships, gatherings, attendances, ties, pairs, communications, measures,
+PROJECTIONS = (organisations, people, groups, memberships, gatherings, attendances, ties, pairs, area_pairs, communications, measures,
                expectations, reports)
 
 goals = Table("goals", metadata, Column("goal_id", String(36), primary_key=True),

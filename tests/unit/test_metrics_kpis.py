@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from bench.history import small_forum
+from bench.history import History, small_forum
 from kf.regiondata import load_region
 from services.metrics.handlers import apply_envelopes
 from services.metrics.kpis import density, median_or_none, shannon_evenness
@@ -97,3 +97,20 @@ def test_formula_helpers():
     assert shannon_evenness([7]) == 0.0 and shannon_evenness([]) is None
     assert density(3, 3) == 1.0 and density(1, 4) == pytest.approx(1 / 6) and density(0, 1) is None
     assert median_or_none([3, 1, 2]) == 2 and median_or_none([]) is None
+
+
+def test_a_corrected_attendance_list_replaces_the_ties_it_implied(tmp_path):
+    h = History()
+    h.held("G", date(2021, 3, 1), [("p1", "o1", "county"), ("p2", "o2", "business"), ("p3", "o3", "union")], ("inclusion",))
+    h.held("H", date(2021, 4, 1), [("p1", "o1", "county"), ("p3", "o3", "union")], ("inclusion",))
+    h.held("G", date(2021, 3, 1), [("p1", "o1", "county"), ("p2", "o2", "business")], ("inclusion",))  # p3 was not there
+    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    metadata.create_all(engine)
+    with Session(engine) as s:
+        apply_envelopes(s, h.events, ["ostfold"])
+        for focus in (None, "inclusion"):
+            march = kpi_values(s, REGION, focus, date(2021, 3, 31))
+            april = kpi_values(s, REGION, focus, date(2021, 4, 30))
+            assert (march["cross_sector_ties"], march["attendances"]) == (1, 2)  # only o1-o2 in March
+            assert (april["cross_sector_ties"], april["attendances"]) == (2, 4)  # o1-o3 from H in April
+    engine.dispose()
