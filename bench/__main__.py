@@ -92,6 +92,10 @@ async def raw_baseline(url: str, total: int) -> float:
                 msgs = await sub.fetch(256, timeout=2)
             except (nats.errors.TimeoutError, TimeoutError):
                 continue
+            except nats.errors.Error as exc:  # e.g. a slow-consumer hiccup: fetch again, as the service would
+                print(f"raw baseline: fetch failed ({type(exc).__name__}), retrying", file=sys.stderr)
+                await asyncio.sleep(0.1)
+                continue
             for m in msgs:
                 await m.ack()
             pending -= len(msgs)
@@ -107,7 +111,8 @@ async def raw_baseline(url: str, total: int) -> float:
 def watch(args: list[str], env: dict | None = None) -> tuple[str, float]:
     """Run a command; return its stdout and its peak RSS in MB (VmHWM read until it exits: wait4's ru_maxrss
     would report the bench process's own size, inherited at fork)."""
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    errors = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
     peak = 0.0
     chunks: list[str] = []
     reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()))
@@ -121,7 +126,8 @@ def watch(args: list[str], env: dict | None = None) -> tuple[str, float]:
     proc.wait()
     reader.join()
     if proc.returncode:
-        raise SystemExit(f"bench: {args[:3]} failed ({proc.returncode})")
+        errors.seek(0)
+        raise SystemExit(f"bench: {args[:3]} failed ({proc.returncode}): {errors.read()[-3000:]}")
     return "".join(chunks), peak
 
 
