@@ -207,10 +207,17 @@ class Soak:
         elif self._post("measures", f"/measures/{mid}/reject", decision):
             self._accept(Write("measures", "measure.rejected", "measure_id", mid))
 
+    def _goal(self, rng: random.Random) -> None:
+        goal = self._post("metrics", "/goals", {"title": "Soak-mål", "kpi": rng.choice(["members", "gatherings_held"]),
+                                                "baseline_value": 1, "baseline_date": "2020-01-01",
+                                                "target_value": rng.randint(50, 500), "target_date": "2027-12-31"})
+        if goal:
+            self._accept(Write("metrics", "goal.set", "goal_id", goal["goal_id"]))
+
     def _worker(self, index: int, deadline: float) -> None:
         rng = random.Random(index * 7919)
         actions = [(lambda r: self._register_person(f"w{index}-{r.random():.12f}"), 4), (self._leave_or_mandate, 3),
-                   (self._gathering, 2), (self._communication, 1), (self._measure, 2)]
+                   (self._gathering, 2), (self._communication, 1), (self._measure, 2), (self._goal, 1)]
         funcs, weights = zip(*actions)
         while time.monotonic() < deadline:
             rng.choices(funcs, weights)[0](rng)
