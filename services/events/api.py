@@ -11,6 +11,7 @@ from sqlalchemy import select
 from kf.contracts.events import Channel, GatheringKind
 from kf.runtime.auth import Principal, coordinator, viewer
 from kf.runtime.errors import NotFound
+from kf.runtime.paging import Limit, Offset
 from services.events import schemas
 from services.events.domain import GatheringState
 from services.events.store import (Communication, Gathering, KnownGroup, KnownMembership, KnownPerson, WorkshopInput,
@@ -18,8 +19,6 @@ from services.events.store import (Communication, Gathering, KnownGroup, KnownMe
 from services.events.usecases import EventsUseCases
 
 router = APIRouter()
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 Reader = Annotated[Principal, Depends(viewer)]
 Writer = Annotated[Principal, Depends(coordinator)]
 

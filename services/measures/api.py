@@ -10,14 +10,13 @@ from sqlalchemy import select
 from kf.contracts.measures import MeasureState
 from kf.runtime.auth import Principal, coordinator, viewer
 from kf.runtime.errors import Invalid, NotFound
+from kf.runtime.paging import Limit, Offset
 from services.measures import schemas
 from services.measures.store import (EffectReport, ExpectedEffect, Follower, HistoryEntry, Measure, MeasureInput,
                                      Notification, page, superseded_ids)
 from services.measures.usecases import MeasureUseCases
 
 router = APIRouter()
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 Reader = Annotated[Principal, Depends(viewer)]
 Writer = Annotated[Principal, Depends(coordinator)]
 

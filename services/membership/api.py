@@ -10,13 +10,12 @@ from sqlalchemy import select
 from kf.contracts.membership import GroupKind, RoleKind, Sector
 from kf.runtime.auth import Principal, coordinator, viewer
 from kf.runtime.errors import NotFound
+from kf.runtime.paging import Limit, Offset
 from services.membership import schemas
 from services.membership.store import Group, Membership, Organisation, Person, page
 from services.membership.usecases import MembershipUseCases
 
 router = APIRouter()
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 Reader = Annotated[Principal, Depends(viewer)]
 Writer = Annotated[Principal, Depends(coordinator)]
 
