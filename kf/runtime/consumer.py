@@ -20,13 +20,13 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
-from sqlalchemy import column, insert, select, table
+from sqlalchemy import column, insert, select, table, text
 from sqlalchemy.orm import Session
 
 from kf.contracts.catalog import DomainEvent
 from kf.contracts.envelope import CloudEvent, EnvelopeError, parse_data, parse_envelope
 from kf.contracts.subjects import dead_letter_subject, service_filter, stream_name
-from kf.runtime.db import Database
+from kf.runtime.db import Database, is_postgres
 from kf.runtime.telemetry import ServiceMetrics
 
 log = logging.getLogger("kf.consumer")
@@ -56,7 +56,7 @@ class EventConsumer:
     def __init__(self, *, db: Database, owner: str, name: str, source_service: str,
                  handlers: dict[type[DomainEvent], Handler], js: Callable[[], JetStreamContext],
                  metrics: ServiceMetrics, region: str | None = None, batch_size: int = 256,
-                 on_commit: Callable[[], None] | None = None) -> None:
+                 on_commit: Callable[[], None] | None = None, serialize_key: str | None = None) -> None:
         self.db = db
         self.durable = f"{owner}-{name}"
         self.source_service = source_service
@@ -68,6 +68,10 @@ class EventConsumer:
         self._batch_size = batch_size
         self._owner = owner
         self._on_commit = on_commit
+        # Consumers whose handlers read-then-write shared rows name one key: on PostgreSQL their
+        # batches then apply one at a time, across threads and replicas (an advisory lock held until
+        # the commit). SQLite serialises writers by itself.
+        self.serialize_key = serialize_key
         self.ready = asyncio.Event()
 
     def consumer_config(self) -> ConsumerConfig:
@@ -161,6 +165,8 @@ class EventConsumer:
 
     def _apply_in_transaction(self, todo: list[_Item], *, isolate: bool) -> None:
         with self.db.transaction() as session:
+            if self.serialize_key and is_postgres(self.db.engine):
+                session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": self.serialize_key})
             ids = [i.envelope.id for i in todo]
             done = set(session.execute(select(PROCESSED.c.event_id).where(
                 PROCESSED.c.consumer == self.durable, PROCESSED.c.event_id.in_(ids))).scalars())

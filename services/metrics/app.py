@@ -37,7 +37,8 @@ def add_consumers(runtime: ServiceRuntime, regions: list[str], on_commit=None) -
     for source, handlers in handlers_by_source(regions).items():
         consumer = MetricsConsumer(ack_wait=runtime.settings.ack_wait_seconds, db=runtime.db, owner=runtime.service, name=source, source_service=source,
                                  handlers=handlers, js=runtime.js, metrics=runtime.metrics, region=only,
-                                 batch_size=runtime.settings.consumer_batch_size, on_commit=on_commit)
+                                 batch_size=runtime.settings.consumer_batch_size, on_commit=on_commit,
+                                 serialize_key="metrics-projections")  # pair and measure recomputes share rows
         runtime.consumers.append(consumer)
         consumers.append(consumer)
     return consumers
