@@ -9,18 +9,15 @@ from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from kf.contracts.events import Channel, GatheringKind
-from kf.runtime.auth import Principal, coordinator, viewer
-from kf.runtime.errors import NotFound
 from kf.runtime.paging import Limit, Offset
+from kf.runtime.endpoints import Reader, Writer, one_in_region, page_body, read_transaction, served_region
 from services.events import schemas
 from services.events.domain import GatheringState
 from services.events.store import (Communication, Gathering, KnownGroup, KnownMembership, KnownPerson, WorkshopInput,
-                                   count, page, utc)
+                                   count, utc)
 from services.events.usecases import EventsUseCases
 
 router = APIRouter()
-Reader = Annotated[Principal, Depends(viewer)]
-Writer = Annotated[Principal, Depends(coordinator)]
 
 
 def _uc(request: Request) -> EventsUseCases:
@@ -28,28 +25,6 @@ def _uc(request: Request) -> EventsUseCases:
 
 
 UseCases = Annotated[EventsUseCases, Depends(_uc)]
-
-
-def _read(request: Request):
-    return request.app.state.runtime.db.transaction()
-
-
-def _region(request: Request) -> str:
-    return request.app.state.runtime.settings.region
-
-
-def _one(request: Request, model, id_: str, label: str):
-    with _read(request) as s:
-        row = s.get(model, id_)
-        if row is None or row.region != _region(request):
-            raise NotFound(f"no {label} with id {id_!r}")
-        return row
-
-
-def _page(request: Request, query, out, limit: int, offset: int) -> dict:
-    with _read(request) as s:
-        items, total = page(s, query, limit, offset)
-        return {"items": [out.model_validate(i) for i in items], "total": total, "limit": limit, "offset": offset}
 
 
 @router.get("/focus-areas", tags=["region"], summary="The region's focus areas (region data)")
@@ -68,7 +43,7 @@ def schedule(body: schemas.GatheringIn, uc: UseCases, _: Writer):
 def list_gatherings(request: Request, _: Reader, kind: GatheringKind | None = None, state: GatheringState | None = None,
                     hosting_group_id: str | None = None, starts_from: AwareDatetime | None = None,
                     starts_before: AwareDatetime | None = None, limit: Limit = 50, offset: Offset = 0):
-    query = select(Gathering).where(Gathering.region == _region(request)).order_by(Gathering.starts_at, Gathering.id)
+    query = select(Gathering).where(Gathering.region == served_region(request)).order_by(Gathering.starts_at, Gathering.id)
     if kind:
         query = query.where(Gathering.kind == kind.value)
     if state:
@@ -79,12 +54,12 @@ def list_gatherings(request: Request, _: Reader, kind: GatheringKind | None = No
         query = query.where(Gathering.starts_at >= utc(starts_from))
     if starts_before:
         query = query.where(Gathering.starts_at < utc(starts_before))
-    return _page(request, query, schemas.GatheringOut, limit, offset)
+    return page_body(request, query, schemas.GatheringOut, limit, offset)
 
 
 @router.get("/gatherings/{gathering_id}", response_model=schemas.GatheringOut, tags=["gatherings"])
 def get_gathering(gathering_id: str, request: Request, _: Reader):
-    return _one(request, Gathering, gathering_id, "gathering")
+    return one_in_region(request, Gathering, gathering_id, "gathering")
 
 
 @router.post("/gatherings/{gathering_id}/reschedule", response_model=schemas.GatheringOut, tags=["gatherings"],
@@ -120,10 +95,10 @@ def record_input(gathering_id: str, body: schemas.WorkshopInputIn, uc: UseCases,
 @router.get("/gatherings/{gathering_id}/inputs", response_model=schemas.Page[schemas.WorkshopInputOut],
             tags=["gatherings"])
 def list_inputs(gathering_id: str, request: Request, _: Reader, limit: Limit = 50, offset: Offset = 0):
-    _one(request, Gathering, gathering_id, "gathering")
+    one_in_region(request, Gathering, gathering_id, "gathering")
     query = select(WorkshopInput).where(WorkshopInput.gathering_id == gathering_id).order_by(
         WorkshopInput.recorded_on, WorkshopInput.id)
-    return _page(request, query, schemas.WorkshopInputOut, limit, offset)
+    return page_body(request, query, schemas.WorkshopInputOut, limit, offset)
 
 
 # communications ------------------------------------------------------------------------------
@@ -136,16 +111,16 @@ def publish(body: schemas.CommunicationIn, uc: UseCases, _: Writer):
 @router.get("/communications", response_model=schemas.Page[schemas.CommunicationOut], tags=["communications"])
 def list_communications(request: Request, _: Reader, channel: Channel | None = None, limit: Limit = 50,
                         offset: Offset = 0):
-    query = select(Communication).where(Communication.region == _region(request)).order_by(
+    query = select(Communication).where(Communication.region == served_region(request)).order_by(
         Communication.published_at.desc(), Communication.id)
     if channel:
         query = query.where(Communication.channel == channel.value)
-    return _page(request, query, schemas.CommunicationOut, limit, offset)
+    return page_body(request, query, schemas.CommunicationOut, limit, offset)
 
 
 @router.get("/communications/{communication_id}", response_model=schemas.CommunicationOut, tags=["communications"])
 def get_communication(communication_id: str, request: Request, _: Reader):
-    return _one(request, Communication, communication_id, "communication")
+    return one_in_region(request, Communication, communication_id, "communication")
 
 
 @router.post("/communications/{communication_id}/reach", response_model=schemas.CommunicationOut,
@@ -167,8 +142,8 @@ def feed(person_id: str, uc: UseCases, _: Reader,
 @router.get("/directory", response_model=schemas.DirectoryOut, tags=["directory"],
             summary="How much of the membership service's data this service has received")
 def directory(request: Request, _: Reader):
-    region = _region(request)
-    with _read(request) as s:
+    region = served_region(request)
+    with read_transaction(request) as s:
         return schemas.DirectoryOut(
             people=count(s, KnownPerson, KnownPerson.region == region, KnownPerson.organisation_id.is_not(None)),
             erased_people=count(s, KnownPerson, KnownPerson.region == region, KnownPerson.erased.is_(True)),
@@ -180,8 +155,8 @@ def directory(request: Request, _: Reader):
 
 @router.get("/directory/people/{person_id}", response_model=schemas.KnownPersonOut, tags=["directory"])
 def known_person(person_id: str, request: Request, _: Reader):
-    person = _one(request, KnownPerson, person_id, "known person")
-    with _read(request) as s:
+    person = one_in_region(request, KnownPerson, person_id, "known person")
+    with read_transaction(request) as s:
         groups = list(s.execute(select(KnownMembership.group_id).where(
             KnownMembership.person_id == person_id, KnownMembership.left_on.is_(None)).order_by(
             KnownMembership.group_id)).scalars())
@@ -190,7 +165,7 @@ def known_person(person_id: str, request: Request, _: Reader):
 
 @router.get("/directory/groups/{group_id}", response_model=schemas.KnownGroupOut, tags=["directory"])
 def known_group(group_id: str, request: Request, _: Reader):
-    group = _one(request, KnownGroup, group_id, "known group")
-    with _read(request) as s:
+    group = one_in_region(request, KnownGroup, group_id, "known group")
+    with read_transaction(request) as s:
         members = count(s, KnownMembership, KnownMembership.group_id == group_id, KnownMembership.left_on.is_(None))
     return schemas.KnownGroupOut.model_validate(group).model_copy(update={"active_members": members})

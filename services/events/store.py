@@ -145,11 +145,6 @@ class KnownMembership(Base):
     left_on: Mapped[date | None] = mapped_column(Date)
 
 
-def page(session: Session, query, limit: int, offset: int) -> tuple[list, int]:
-    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    items = list(session.execute(query.limit(limit).offset(offset)).scalars())
-    return items, total
-
 
 def active_groups_of(session: Session, person_id: str) -> list[KnownGroup]:
     """The groups a person is an active member of (a group not yet formed in the model is left out)."""

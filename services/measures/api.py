@@ -8,17 +8,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 
 from kf.contracts.measures import MeasureState
-from kf.runtime.auth import Principal, coordinator, viewer
 from kf.runtime.errors import Invalid, NotFound
 from kf.runtime.paging import Limit, Offset
+from kf.runtime.endpoints import Reader, Writer, page_body, read_transaction, served_region
 from services.measures import schemas
 from services.measures.store import (EffectReport, ExpectedEffect, Follower, HistoryEntry, Measure, MeasureInput,
-                                     Notification, page, superseded_ids)
+                                     Notification, superseded_ids)
 from services.measures.usecases import MeasureUseCases
 
 router = APIRouter()
-Reader = Annotated[Principal, Depends(viewer)]
-Writer = Annotated[Principal, Depends(coordinator)]
 
 
 def _uc(request: Request) -> MeasureUseCases:
@@ -28,25 +26,11 @@ def _uc(request: Request) -> MeasureUseCases:
 UseCases = Annotated[MeasureUseCases, Depends(_uc)]
 
 
-def _read(request: Request):
-    return request.app.state.runtime.db.transaction()
-
-
-def _region(request: Request) -> str:
-    return request.app.state.runtime.settings.region
-
-
 def _measure(s, request: Request, measure_id: str) -> Measure:
     m = s.get(Measure, measure_id)
-    if m is None or m.region != _region(request):
+    if m is None or m.region != served_region(request):
         raise NotFound(f"no measure with id {measure_id!r}")
     return m
-
-
-def _page(request: Request, query, out, limit: int, offset: int) -> dict:
-    with _read(request) as s:
-        items, total = page(s, query, limit, offset)
-        return {"items": [out.model_validate(i) for i in items], "total": total, "limit": limit, "offset": offset}
 
 
 @router.get("/focus-areas", tags=["region"], summary="The region's focus areas (region data)")
@@ -70,7 +54,7 @@ def propose(body: schemas.MeasureIn, uc: UseCases, _: Writer):
 def list_measures(request: Request, _: Reader, focus_area: Annotated[str | None, Query(max_length=64)] = None,
                   state: MeasureState | None = None, limit: Limit = 50, offset: Offset = 0):
     runtime = request.app.state.runtime
-    query = select(Measure).where(Measure.region == _region(request)).order_by(Measure.proposed_on, Measure.id)
+    query = select(Measure).where(Measure.region == served_region(request)).order_by(Measure.proposed_on, Measure.id)
     if focus_area:
         known = runtime.region.focus_area_ids()
         if focus_area not in known:
@@ -78,19 +62,19 @@ def list_measures(request: Request, _: Reader, focus_area: Annotated[str | None,
         query = query.where(Measure.focus_area == focus_area)
     if state:
         query = query.where(Measure.state == state.value)
-    return _page(request, query, schemas.MeasureOut, limit, offset)
+    return page_body(request, query, schemas.MeasureOut, limit, offset)
 
 
 @router.get("/measures/{measure_id}", response_model=schemas.MeasureOut, tags=["measures"])
 def get_measure(measure_id: str, request: Request, _: Reader):
-    with _read(request) as s:
+    with read_transaction(request) as s:
         return schemas.MeasureOut.model_validate(_measure(s, request, measure_id))
 
 
 @router.get("/measures/{measure_id}/history", response_model=list[schemas.HistoryOut], tags=["measures"],
             summary="Every event of the measure, oldest first")
 def history(measure_id: str, request: Request, _: Reader):
-    with _read(request) as s:
+    with read_transaction(request) as s:
         _measure(s, request, measure_id)
         rows = s.execute(select(HistoryEntry).where(HistoryEntry.measure_id == measure_id)
                          .order_by(HistoryEntry.seq)).scalars()
@@ -106,7 +90,7 @@ def record_input(measure_id: str, body: schemas.InputIn, uc: UseCases, _: Writer
 
 @router.get("/measures/{measure_id}/inputs", response_model=list[schemas.InputOut], tags=["lifecycle"])
 def list_inputs(measure_id: str, request: Request, _: Reader):
-    with _read(request) as s:
+    with read_transaction(request) as s:
         _measure(s, request, measure_id)
         rows = s.execute(select(MeasureInput).where(MeasureInput.measure_id == measure_id)
                          .order_by(MeasureInput.recorded_on, MeasureInput.created_at)).scalars()
@@ -160,7 +144,7 @@ def expect_effect(measure_id: str, body: schemas.ExpectedEffectIn, uc: UseCases,
 
 @router.get("/measures/{measure_id}/expected-effects", response_model=list[schemas.ExpectedEffectOut], tags=["effects"])
 def list_expected_effects(measure_id: str, request: Request, _: Reader):
-    with _read(request) as s:
+    with read_transaction(request) as s:
         _measure(s, request, measure_id)
         rows = s.execute(select(ExpectedEffect).where(ExpectedEffect.measure_id == measure_id)
                          .order_by(ExpectedEffect.indicator)).scalars()
@@ -177,7 +161,7 @@ def report_effect(measure_id: str, body: schemas.EffectReportIn, uc: UseCases, _
             summary="Effect reports in period order; superseded ones only with include_superseded")
 def list_effect_reports(measure_id: str, request: Request, _: Reader, indicator: str | None = None,
                         include_superseded: bool = False):
-    with _read(request) as s:
+    with read_transaction(request) as s:
         _measure(s, request, measure_id)
         query = select(EffectReport).where(EffectReport.measure_id == measure_id).order_by(
             EffectReport.indicator, EffectReport.period_start, EffectReport.created_at)
@@ -210,15 +194,15 @@ def unfollow(measure_id: str, person_id: str, uc: UseCases, _: Writer) -> Respon
 
 @router.get("/measures/{measure_id}/followers", response_model=schemas.Page[schemas.FollowerOut], tags=["followers"])
 def list_followers(measure_id: str, request: Request, _: Reader, limit: Limit = 50, offset: Offset = 0):
-    with _read(request) as s:
+    with read_transaction(request) as s:
         _measure(s, request, measure_id)
     query = select(Follower).where(Follower.measure_id == measure_id).order_by(Follower.since, Follower.person_id)
-    return _page(request, query, schemas.FollowerOut, limit, offset)
+    return page_body(request, query, schemas.FollowerOut, limit, offset)
 
 
 @router.get("/people/{person_id}/notifications", response_model=schemas.Page[schemas.NotificationOut],
             tags=["followers"], summary="A person's notifications about the measures they follow, newest first")
 def notifications(person_id: str, request: Request, _: Reader, limit: Limit = 50, offset: Offset = 0):
-    query = select(Notification).where(Notification.region == _region(request), Notification.person_id == person_id
+    query = select(Notification).where(Notification.region == served_region(request), Notification.person_id == person_id
                                        ).order_by(Notification.seq.desc())
-    return _page(request, query, schemas.NotificationOut, limit, offset)
+    return page_body(request, query, schemas.NotificationOut, limit, offset)

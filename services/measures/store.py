@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (JSON, BigInteger, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
-                        UniqueConstraint, func, select)
+                        UniqueConstraint, select)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kf.contracts.measures import MeasureState
@@ -136,11 +136,6 @@ class HistoryEntry(Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     data: Mapped[dict] = mapped_column(JSON)
 
-
-def page(session: Session, query, limit: int, offset: int) -> tuple[list, int]:
-    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    items = list(session.execute(query.limit(limit).offset(offset)).scalars())
-    return items, total
 
 
 def superseded_ids(session: Session, measure_id: str) -> set[str]:

@@ -8,16 +8,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 
 from kf.contracts.membership import GroupKind, RoleKind, Sector
-from kf.runtime.auth import Principal, coordinator, viewer
-from kf.runtime.errors import NotFound
 from kf.runtime.paging import Limit, Offset
+from kf.runtime.endpoints import Reader, Writer, one_in_region, page_body
 from services.membership import schemas
-from services.membership.store import Group, Membership, Organisation, Person, page
+from services.membership.store import Group, Membership, Organisation, Person
 from services.membership.usecases import MembershipUseCases
 
 router = APIRouter()
-Reader = Annotated[Principal, Depends(viewer)]
-Writer = Annotated[Principal, Depends(coordinator)]
 
 
 def _uc(request: Request) -> MembershipUseCases:
@@ -25,24 +22,6 @@ def _uc(request: Request) -> MembershipUseCases:
 
 
 UseCases = Annotated[MembershipUseCases, Depends(_uc)]
-
-
-def _read(request: Request):
-    return request.app.state.runtime.db.transaction()
-
-
-def _one(request: Request, model, id_: str):
-    with _read(request) as s:
-        row = s.get(model, id_)
-        if row is None or row.region != request.app.state.runtime.settings.region:
-            raise NotFound(f"no {model.__tablename__.rstrip('s')} with id {id_!r}")
-        return row
-
-
-def _page(request: Request, query, out, limit: int, offset: int) -> dict:
-    with _read(request) as s:
-        items, total = page(s, query, limit, offset)
-        return {"items": [out.model_validate(i) for i in items], "total": total, "limit": limit, "offset": offset}
 
 
 @router.get("/focus-areas", tags=["region"], summary="The region's focus areas (region data)")
@@ -66,12 +45,12 @@ def list_organisations(request: Request, _: Reader, sector: Sector | None = None
         query = query.where(Organisation.sector == sector.value)
     if q:
         query = query.where(Organisation.name.ilike(f"%{q}%"))
-    return _page(request, query, schemas.OrganisationOut, limit, offset)
+    return page_body(request, query, schemas.OrganisationOut, limit, offset)
 
 
 @router.get("/organisations/{organisation_id}", response_model=schemas.OrganisationOut, tags=["organisations"])
 def get_organisation(organisation_id: str, request: Request, _: Reader):
-    return _one(request, Organisation, organisation_id)
+    return one_in_region(request, Organisation, organisation_id, "organisation")
 
 
 @router.patch("/organisations/{organisation_id}", response_model=schemas.OrganisationOut, tags=["organisations"])
@@ -97,12 +76,12 @@ def list_people(request: Request, _: Reader, organisation_id: str | None = None,
     if group_id:
         query = query.where(Person.id.in_(select(Membership.person_id).where(
             Membership.group_id == group_id, Membership.left_on.is_(None))))
-    return _page(request, query, schemas.PersonOut, limit, offset)
+    return page_body(request, query, schemas.PersonOut, limit, offset)
 
 
 @router.get("/people/{person_id}", response_model=schemas.PersonOut, tags=["people"])
 def get_person(person_id: str, request: Request, _: Reader):
-    return _one(request, Person, person_id)
+    return one_in_region(request, Person, person_id, "person")
 
 
 @router.patch("/people/{person_id}", response_model=schemas.PersonOut, tags=["people"])
@@ -132,12 +111,12 @@ def list_groups(request: Request, _: Reader, kind: GroupKind | None = None, focu
         query = query.where(Group.kind == kind.value)
     if focus_area:
         query = query.where(Group.focus_area == focus_area)
-    return _page(request, query, schemas.GroupOut, limit, offset)
+    return page_body(request, query, schemas.GroupOut, limit, offset)
 
 
 @router.get("/groups/{group_id}", response_model=schemas.GroupOut, tags=["groups"])
 def get_group(group_id: str, request: Request, _: Reader):
-    return _one(request, Group, group_id)
+    return one_in_region(request, Group, group_id, "group")
 
 
 @router.patch("/groups/{group_id}", response_model=schemas.GroupOut, tags=["groups"])
@@ -163,12 +142,12 @@ def list_memberships(request: Request, _: Reader, group_id: str | None = None, p
         query = query.where(Membership.person_id == person_id)
     if active is not None:
         query = query.where(Membership.left_on.is_(None) if active else Membership.left_on.is_not(None))
-    return _page(request, query, schemas.MembershipOut, limit, offset)
+    return page_body(request, query, schemas.MembershipOut, limit, offset)
 
 
 @router.get("/memberships/{membership_id}", response_model=schemas.MembershipOut, tags=["memberships"])
 def get_membership(membership_id: str, request: Request, _: Reader):
-    return _one(request, Membership, membership_id)
+    return one_in_region(request, Membership, membership_id, "membership")
 
 
 @router.patch("/memberships/{membership_id}", response_model=schemas.MembershipOut, tags=["memberships"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, MetaData, String, UniqueConstraint, func, select, text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, MetaData, String, UniqueConstraint, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kf.runtime.kit_tables import add_kit_tables
@@ -75,11 +75,6 @@ class Membership(Base):
 Index("uq_active_membership", Membership.group_id, Membership.person_id, unique=True,
       sqlite_where=text("left_on IS NULL"), postgresql_where=text("left_on IS NULL"))
 
-
-def page(session: Session, query, limit: int, offset: int) -> tuple[list, int]:
-    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    items = list(session.execute(query.limit(limit).offset(offset)).scalars())
-    return items, total
 
 
 def active_membership(session: Session, group_id: str, person_id: str) -> Membership | None:
