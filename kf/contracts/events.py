@@ -7,7 +7,7 @@ External speakers' names stay in the events service's database and never enter t
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -147,4 +147,4 @@ class CommunicationReachReported(_Events):
     communication_id: str
     recipients: int | None = Field(None, ge=0)
     views: int | None = Field(None, ge=0)
-    reported_at: datetime
+    reported_at: AwareDatetime
