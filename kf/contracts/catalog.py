@@ -74,6 +74,15 @@ def register_upcaster(old_type: str, new_type: str) -> Callable[[Upcaster], Upca
     return decorate
 
 
+def current_type(type_name: str) -> str:
+    """The newest type an event of `type_name` upcasts to, without touching its data."""
+    seen = set()
+    while type_name in _UPCASTERS and type_name not in seen:
+        seen.add(type_name)
+        type_name = _UPCASTERS[type_name][0]
+    return type_name
+
+
 def upcast(type_name: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Follow the upcaster chain until the newest version this build knows."""
     seen = set()
