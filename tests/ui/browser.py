@@ -1,7 +1,7 @@
 """Screenshots of every dashboard page and the browser's time to first KPI, in headless Chromium over CDP.
 
-Not a pytest test: Chromium is not on every machine (CI installs none). Run it by hand against a dashboard,
-e.g. the one `kf up --demo` prints:
+Not a pytest test (that is `tests/ui/test_browser.py`, with Playwright, which also refreshes docs/screenshots/).
+Run it by hand against a dashboard that is already running, e.g. the one `kf up --demo` prints:
 
     .venv/bin/python -m tests.ui.browser http://127.0.0.1:8501 /tmp/screenshots [--lang en]
 

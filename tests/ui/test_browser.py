@@ -113,7 +113,12 @@ def test_dashboard_in_chromium_shows_the_apis_numbers_in_both_languages(platform
             started = time.perf_counter()
             page.goto(platform["dashboard"])
             page.get_by_test_id("stMetricValue").first.wait_for()
-            print(f"\nbrowser: first KPI on the overview after {time.perf_counter() - started:.3f} s (cold browser)")
+            print(f"\nbrowser: first KPI on the overview after {time.perf_counter() - started:.3f} s (new browser profile)")
+            wait_settled(page)
+            started = time.perf_counter()
+            page.reload()
+            page.get_by_test_id("stMetricValue").first.wait_for()
+            print(f"browser: first KPI on the overview after {time.perf_counter() - started:.3f} s (reload, cache warm)")
             wait_settled(page)
 
             # The region the dashboard shows (its default: `kf up` sets no KF_UI_REGIONS), and the API's numbers today.
