@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 ARGS ?= --demo
 PYTEST_ARGS ?=
 
-.PHONY: up test install install-test docs lint-imports bench clean
+.PHONY: up test install install-test browser docs lint-imports bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -22,6 +22,12 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# The dashboard's browser test drives Debian's chromium through Playwright (no browser download).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; \
+	  else echo "make test needs Debian's chromium at /usr/bin/chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+
 up: install
 	$(BIN)/kf up $(ARGS)
 
@@ -31,7 +37,7 @@ lint-imports: install-test
 docs: install
 	$(BIN)/kf docs
 
-test: install-test
+test: install-test browser
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/kf docs --check
 	$(BIN)/pytest $(PYTEST_ARGS)
