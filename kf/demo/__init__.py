@@ -15,7 +15,6 @@ def seed_if_empty(urls: dict[str, str], token: str, region: str) -> str:
     if client.get("membership", "/organisations", limit=1)["total"] > 0:
         return "demo data already present: reusing it"
     ctx = DemoContext(region=region)
-    done = []
     for step in STEPS:
         if step not in urls:
             continue
@@ -24,5 +23,4 @@ def seed_if_empty(urls: dict[str, str], token: str, region: str) -> str:
         except ModuleNotFoundError:
             continue
         module.seed(client, ctx)
-        done.append(step)
     return "demo data seeded: " + ", ".join(f"{k} {v}" for k, v in ctx.counts.items())

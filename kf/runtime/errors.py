@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 import uuid
 
-from pydantic import BaseModel
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("kf.http")
