@@ -4,14 +4,19 @@ Each fetched batch is applied in one database transaction together with the ids 
 it applied (`processed_events`); only after the commit are the messages acknowledged. A crash
 before the commit redelivers the batch; a redelivery after it is recognised by the event id and
 skipped. A message that is not a valid event goes to the dead-letter stream with the reason.
+
+A consumer applies events one by one through per-type handlers, or the whole batch at once through
+a batch handler (set-based writes: one statement per table per batch instead of per event). While a
+batch is written, the next one is fetched and parsed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -35,6 +40,11 @@ PROCESSED = table("processed_events", column("consumer"), column("event_id"), co
                   column("applied_at"), column("note"))
 
 Handler = Callable[[Session, CloudEvent, DomainEvent], None]
+# Applies a batch's new events (duplicates already left out), in stream order, within the batch's transaction.
+BatchHandler = Callable[[Session, list[tuple[CloudEvent, DomainEvent]]], None]
+
+# SQLite has one writer at a time: consumers of one process queue on a lock instead of on SQLite's busy wait.
+_SQLITE_WRITERS: dict[str, threading.Lock] = {}
 
 
 class RejectEvent(Exception):
@@ -54,15 +64,21 @@ class EventConsumer:
     """One durable consumer on one service's stream, with handlers mapped to event types."""
 
     def __init__(self, *, db: Database, owner: str, name: str, source_service: str,
-                 handlers: dict[type[DomainEvent], Handler], js: Callable[[], JetStreamContext],
+                 handlers: dict[type[DomainEvent], Handler] | None = None, js: Callable[[], JetStreamContext],
                  metrics: ServiceMetrics, region: str | None = None, batch_size: int = 256,
-                 on_commit: Callable[[], None] | None = None, serialize_key: str | None = None) -> None:
+                 on_commit: Callable[[], None] | None = None, serialize_key: str | None = None,
+                 batch_handler: BatchHandler | None = None, batch_types: Iterable[type[DomainEvent]] = ()) -> None:
         self.db = db
         self.durable = f"{owner}-{name}"
         self.source_service = source_service
         self.stream = stream_name(source_service)
         self.filter = service_filter(source_service, region)
-        self.handlers = {cls.type_name(): fn for cls, fn in handlers.items()}
+        self.handlers = {cls.type_name(): fn for cls, fn in (handlers or {}).items()}
+        # With a batch handler, `batch_types` are the types it applies (each event once, in stream order).
+        self.batch_handler = batch_handler
+        self.batch_types = {cls.type_name() for cls in batch_types}
+        if batch_handler is None and self.batch_types:
+            raise ValueError("batch_types without a batch_handler")
         self._js = js
         self._metrics = metrics
         self._batch_size = batch_size
@@ -84,6 +100,7 @@ class EventConsumer:
             return
         self.ready.set()
         last_lag = 0.0
+        writing: asyncio.Task | None = None
         while not stop.is_set():
             try:
                 msgs = await sub.fetch(self._batch_size, timeout=1.0)
@@ -94,7 +111,13 @@ class EventConsumer:
                 await _sleep_or_stop(stop, 1.0)
                 continue
             if msgs:
-                await self.handle_batch(msgs)
+                # Parse this batch while the previous one is written (SQLite and psycopg release the GIL),
+                # then write it once the previous one is committed and acknowledged.
+                started = time.perf_counter()
+                items = [self._parse(m) for m in msgs]
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(self._commit_and_ack(items, started))
             if time.monotonic() - last_lag > 5:
                 last_lag = time.monotonic()
                 try:
@@ -102,6 +125,8 @@ class EventConsumer:
                     self._metrics.consumer_lag.labels(consumer=self.durable).set(info.num_pending + info.num_ack_pending)
                 except Exception:  # noqa: BLE001 - lag is best effort
                     pass
+        if writing is not None:
+            await writing
         # An open pull subscription makes the broker's drain() wait out its whole timeout at shutdown.
         await _quietly(sub.unsubscribe())
 
@@ -120,8 +145,10 @@ class EventConsumer:
         return None
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
-        started = time.perf_counter()
-        items = [self._parse(m) for m in msgs]
+        """Apply, commit and acknowledge one fetched batch."""
+        await self._commit_and_ack([self._parse(m) for m in msgs], time.perf_counter())
+
+    async def _commit_and_ack(self, items: list[_Item], started: float) -> None:
         try:
             await asyncio.to_thread(self._apply, items)
         except Exception as exc:  # noqa: BLE001 - database trouble: let JetStream redeliver
@@ -146,7 +173,7 @@ class EventConsumer:
         item = _Item(msg=msg, seq=seq)
         try:
             item.envelope = parse_envelope(msg.data)
-            if item.envelope.type in self.handlers:
+            if item.envelope.type in self.handlers or item.envelope.type in self.batch_types:
                 item.event = parse_data(item.envelope)
             elif event_class(current_type(item.envelope.type)) is None:
                 # A newer producer's type: skipped and counted. Known types this consumer does not
@@ -160,10 +187,22 @@ class EventConsumer:
         todo = [i for i in items if i.event is not None]
         if not todo:
             return
+        lock = self._writer_lock()
+        if lock is not None:
+            lock.acquire()
         try:
-            self._apply_in_transaction(todo, isolate=False)
-        except RejectEvent:
-            self._apply_in_transaction(todo, isolate=True)
+            try:
+                self._apply_in_transaction(todo, isolate=False)
+            except RejectEvent:
+                self._apply_in_transaction(todo, isolate=True)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _writer_lock(self) -> threading.Lock | None:
+        if is_postgres(self.db.engine):
+            return None
+        return _SQLITE_WRITERS.setdefault(str(self.db.engine.url), threading.Lock())
 
     def _apply_in_transaction(self, todo: list[_Item], *, isolate: bool) -> None:
         with self.db.transaction() as session:
@@ -173,13 +212,17 @@ class EventConsumer:
             done = set(session.execute(select(PROCESSED.c.event_id).where(
                 PROCESSED.c.consumer == self.durable, PROCESSED.c.event_id.in_(ids))).scalars())
             rows = []
+            batched: list[_Item] = []
             for item in todo:
                 event_id = item.envelope.id
                 if event_id in done:
                     self._metrics.events_duplicate.labels(consumer=self.durable).inc()
                     continue
                 done.add(event_id)  # the same event twice in one batch is applied once
-                handler = self.handlers[item.envelope.type]
+                handler = self.handlers.get(item.envelope.type)
+                if handler is None:
+                    batched.append(item)
+                    continue
                 if isolate:
                     try:
                         with session.begin_nested():
@@ -191,9 +234,25 @@ class EventConsumer:
                     handler(session, item.envelope, item.event)
                 rows.append({"consumer": self.durable, "event_id": event_id, "stream_seq": item.seq,
                              "applied_at": datetime.now(UTC), "note": None})
+            if batched:
+                self._apply_batch(session, batched, isolate)
+                now = datetime.now(UTC)
+                rows.extend({"consumer": self.durable, "event_id": i.envelope.id, "stream_seq": i.seq, "applied_at": now,
+                             "note": None} for i in batched if i.problem is None)
             if rows:
                 session.execute(insert(PROCESSED), rows)
         self._metrics.events_applied.labels(consumer=self.durable).inc(len(rows))
+
+    def _apply_batch(self, session: Session, items: list[_Item], isolate: bool) -> None:
+        if not isolate:
+            self.batch_handler(session, [(i.envelope, i.event) for i in items])
+            return
+        for item in items:  # a batch that had a rejected event: find it, apply the others
+            try:
+                with session.begin_nested():
+                    self.batch_handler(session, [(item.envelope, item.event)])
+            except RejectEvent as exc:
+                item.problem = f"rejected by {self.durable}: {exc}"
 
     async def _dead_letter(self, item: _Item) -> None:
         js = self._js()

@@ -10,7 +10,7 @@ from kf.runtime.http import create_service_app
 from kf.runtime.service import ServiceRuntime
 from services.metrics import api
 from services.metrics.gauges import KpiCollector
-from services.metrics.handlers import handlers_by_source
+from services.metrics.handlers import HANDLERS, batch_handler
 from services.metrics.settings import Settings
 from services.metrics.usecases import MetricsUseCases
 
@@ -34,11 +34,13 @@ def add_consumers(runtime: ServiceRuntime, regions: list[str], on_commit=None) -
     """One durable consumer per source stream; one region's subjects when only one region is served."""
     only = regions[0] if len(regions) == 1 else None
     consumers = []
-    for source, handlers in handlers_by_source(regions).items():
-        consumer = MetricsConsumer(ack_wait=runtime.settings.ack_wait_seconds, db=runtime.db, owner=runtime.service, name=source, source_service=source,
-                                 handlers=handlers, js=runtime.js, metrics=runtime.metrics, region=only,
-                                 batch_size=runtime.settings.consumer_batch_size, on_commit=on_commit,
-                                 serialize_key="metrics-projections")  # pair and measure recomputes share rows
+    apply = batch_handler(regions)
+    for source, handlers in HANDLERS.items():
+        consumer = MetricsConsumer(ack_wait=runtime.settings.ack_wait_seconds, db=runtime.db, owner=runtime.service,
+                                   name=source, source_service=source, batch_handler=apply, batch_types=handlers,
+                                   js=runtime.js, metrics=runtime.metrics, region=only,
+                                   batch_size=runtime.settings.consumer_batch_size, on_commit=on_commit,
+                                   serialize_key="metrics-projections")  # batches read, then write shared rows
         runtime.consumers.append(consumer)
         consumers.append(consumer)
     return consumers

@@ -1,122 +1,281 @@
-"""The pair summary (`mx_pairs`): for each organisation pair and origin (gathering or measure), the first date
-it was tied, kept in step with `mx_ties` so region-wide tie KPIs read a few thousand rows instead of every
-gathering's pairs.
+"""Ties between organisations, kept as pair summaries so tie KPIs read a few thousand rows.
 
-It stays a pure function of `mx_ties`: a source that only adds ties lowers first dates (a monotone upsert,
-safe under concurrent writers); a source whose ties are replaced recomputes its old and new pairs from `mx_ties`.
-Gathering rows are written only by the events consumer and measure rows only by the measures consumer.
+- `mx_pairs`: per organisation pair and origin (gathering or measure), the first date they were tied and, for
+  gatherings, the first date of a tie across sectors. `mx_area_pairs`: the same for gathering ties per focus area.
+- A gathering ties every two organisations that had people there; such a tie crosses sectors when the recorded
+  sectors of the two organisations' attendees are not all one sector. Gathering ties are not stored one by one:
+  they follow from the attendance, from which a pair is recomputed when a corrected report removed the tie that
+  gave its first date.
+- A measure's ties (owner and partners) are stored per measure in `mx_ties`: there are few, and a focus area's
+  tie KPIs read them through the measure's focus area.
+
+New ties only lower first dates (a monotone upsert, whatever the order). Gathering rows are written only by the
+events consumer and measure rows only by the measures consumer.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, case, delete, func, select
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from itertools import combinations
+
+from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.metrics import store as t
+from services.metrics.bulk import executemany
 
-COLUMNS = ("first_on", "first_cross_on")
-
-
-_UPSERTS: dict[tuple, object] = {}
+CHUNK = 500
 
 
-def _upsert(s: Session, rows: list[dict], *, lower_only: bool, table=None) -> None:
-    if not rows:
-        return
-    p = t.pairs if table is None else table
-    dialect = s.get_bind().dialect.name
-    stmt = _UPSERTS.get((dialect, lower_only, p.name))
-    if stmt is None:
-        ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(p)
-        if lower_only:
-            set_ = {c: case((and_(ins.excluded[c].is_not(None), p.c[c].is_(None) | (ins.excluded[c] < p.c[c])), ins.excluded[c]),
-                            else_=p.c[c]) for c in COLUMNS}
-        else:
-            set_ = {c: ins.excluded[c] for c in COLUMNS}
-        stmt = _UPSERTS[(dialect, lower_only, p.name)] = ins.on_conflict_do_update(
-            index_elements=[c.name for c in p.primary_key.columns], set_=set_)
-    s.execute(stmt, rows)
+@dataclass(frozen=True)
+class Replaced:
+    """A gathering whose newest report replaces what was stored (old_* are None when nothing was)."""
+
+    held_on: date
+    focus_areas: str
+    attendees: list[dict]
+    old_held_on: date | None
+    old_focus_areas: str | None
 
 
-def ties_added(s: Session, region: str, origin: str, rows: list[dict]) -> None:
-    """New ties of a source that had none: lower each pair's first dates."""
-    merged: dict[tuple[str, str], dict] = {}
-    for row in rows:
-        entry = merged.setdefault((row["org_a"], row["org_b"]), {"region": region, "org_a": row["org_a"], "org_b": row["org_b"],
-                                                                 "origin": origin, "first_on": None, "first_cross_on": None})
-        cross = origin == "gathering" and row["sector_a"] != row["sector_b"]
-        for column, applies in (("first_on", True), ("first_cross_on", cross)):
-            if applies and (entry[column] is None or row["tie_on"] < entry[column]):
-                entry[column] = row["tie_on"]
-    _upsert(s, list(merged.values()), lower_only=True)
-    if origin == "gathering":
-        by_area: dict[tuple[str, str, str], dict] = {}
-        for row in rows:
-            for area in _areas(row["focus_areas"]):
-                entry = by_area.setdefault((area, row["org_a"], row["org_b"]), {
-                    "region": region, "focus_area": area, "org_a": row["org_a"], "org_b": row["org_b"],
-                    "first_on": None, "first_cross_on": None})
-                for column, applies in (("first_on", True), ("first_cross_on", row["sector_a"] != row["sector_b"])):
-                    if applies and (entry[column] is None or row["tie_on"] < entry[column]):
-                        entry[column] = row["tie_on"]
-        _upsert(s, list(by_area.values()), lower_only=True, table=t.area_pairs)
-
-
-def _areas(text: str | None) -> list[str]:
+def areas(text: str | None) -> list[str]:
     return [a for a in (text or "").split(",") if a]
 
 
-def recompute(s: Session, region: str, origin: str, pair_keys: set[tuple[str, str]]) -> None:
-    """Recompute these pairs' summary of one origin from `mx_ties` (after a source's ties were replaced).
-
-    One indexed lookup per pair: a row-value IN list would scan the whole of `mx_ties` on SQLite.
-    """
-    found = []
-    for a, b in sorted(pair_keys):
-        first, first_cross = s.execute(_PAIR_FIRSTS, {"region": region, "origin": origin, "a": a, "b": b}).one()
-        s.execute(_PAIR_DELETE, {"region": region, "origin": origin, "a": a, "b": b})
-        if first is not None:
-            found.append({"region": region, "org_a": a, "org_b": b, "origin": origin, "first_on": first,
-                          "first_cross_on": first_cross})
-        if origin == "gathering":
-            _recompute_areas(s, region, a, b)
-    _upsert(s, found, lower_only=False)
+def org_sectors(attendees) -> dict[str, set[str]]:
+    """Each organisation present with the sectors its attendees were recorded under."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for a in attendees:
+        out[a["organisation_id"]].add(a["sector"])
+    return out
 
 
-def _recompute_areas(s: Session, region: str, a: str, b: str) -> None:
-    per_area: dict[str, dict] = {}
-    for tie_on, sa, sb, areas in s.execute(_PAIR_GATHERING_TIES, {"region": region, "a": a, "b": b}):
-        for area in _areas(areas):
-            entry = per_area.setdefault(area, {"region": region, "focus_area": area, "org_a": a, "org_b": b,
-                                               "first_on": None, "first_cross_on": None})
-            for column, applies in (("first_on", True), ("first_cross_on", sa != sb)):
-                if applies and (entry[column] is None or tie_on < entry[column]):
-                    entry[column] = tie_on
-    s.execute(_AREA_PAIR_DELETE, {"region": region, "a": a, "b": b})
-    _upsert(s, list(per_area.values()), lower_only=False, table=t.area_pairs)
+def gathering_ties(orgs: dict[str, set[str]]):
+    """(org_a, org_b, crosses sectors) for every two organisations present, org_a < org_b."""
+    for a, b in combinations(sorted(orgs), 2):
+        yield a, b, len(orgs[a] | orgs[b]) > 1
 
 
-_ti, _p = t.ties, t.pairs
-_PAIR_FIRSTS = select(func.min(_ti.c.tie_on), func.min(case((_ti.c.sector_a != _ti.c.sector_b, _ti.c.tie_on)))).where(
-    _ti.c.region == bindparam("region"), _ti.c.org_a == bindparam("a"), _ti.c.org_b == bindparam("b"),
-    _ti.c.origin == bindparam("origin"))
-_PAIR_GATHERING_TIES = select(_ti.c.tie_on, _ti.c.sector_a, _ti.c.sector_b, _ti.c.focus_areas).where(
-    _ti.c.region == bindparam("region"), _ti.c.org_a == bindparam("a"), _ti.c.org_b == bindparam("b"),
-    _ti.c.origin == "gathering")
-_AREA_PAIR_DELETE = delete(t.area_pairs).where(t.area_pairs.c.region == bindparam("region"),
-                                               t.area_pairs.c.org_a == bindparam("a"), t.area_pairs.c.org_b == bindparam("b"))
-_PAIR_DELETE = delete(_p).where(_p.c.region == bindparam("region"), _p.c.origin == bindparam("origin"),
+def _lower(into: dict, key: tuple, on: date, cross: bool) -> None:
+    first, first_cross = into.get(key, (None, None))
+    into[key] = (on if first is None or on < first else first,
+                 on if cross and (first_cross is None or on < first_cross) else first_cross)
+
+
+# gatherings ------------------------------------------------------------------------------------
+def gatherings_replaced(s: Session, replaced: dict[tuple[str, str], Replaced]) -> None:
+    """Replace the attendance of these gatherings and keep the pair summaries in step."""
+    a = t.attendances
+    corrected = [k for k, r in replaced.items() if r.old_held_on is not None]
+    old_orgs: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for region, ids in _by_region(corrected).items():
+        for chunk in _chunks(ids):
+            for gid, org, sector in s.execute(_OLD_ATTENDANCE, {"region": region, "ids": chunk}):
+                old_orgs[(region, gid)][org].add(sector)
+    for region, ids in _by_region(list(replaced)).items():
+        for chunk in _chunks(ids):
+            s.execute(_DELETE_ATTENDANCE, {"region": region, "ids": chunk})
+    rows = [{"region": region, "gathering_id": gid, "held_on": r.held_on, "person_id": p["person_id"],
+             "organisation_id": p["organisation_id"], "sector": p["sector"], "role": p["role"]}
+            for (region, gid), r in replaced.items() for p in r.attendees]
+    executemany(s, _INSERT_ATTENDANCE, rows)
+
+    new_pairs: dict[tuple, tuple] = {}
+    new_areas: dict[tuple, tuple] = {}
+    for (region, _), r in replaced.items():
+        tagged = areas(r.focus_areas)
+        for x, y, cross in gathering_ties(org_sectors(r.attendees)):
+            _lower(new_pairs, (region, x, y, "gathering"), r.held_on, cross)
+            for area in tagged:
+                _lower(new_areas, (region, area, x, y), r.held_on, cross)
+    _lower_pairs(s, new_pairs)
+    _lower_area_pairs(s, new_areas)
+
+    # A removed or moved tie matters only where it gave a pair its first date: recompute those pairs.
+    suspects: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    old_dates: dict[tuple[str, str, str], set[date]] = defaultdict(set)
+    for k in corrected:
+        region, r = k[0], replaced[k]
+        for x, y, _ in gathering_ties(old_orgs.get(k, {})):
+            suspects[region].add((x, y))
+            old_dates[(region, x, y)].add(r.old_held_on)
+    for region, candidates in suspects.items():
+        stale = _stale_pairs(s, region, candidates, old_dates)
+        for x, y in sorted(stale):
+            recompute_gathering_pair(s, region, x, y)
+
+
+def _stale_pairs(s: Session, region: str, candidates: set[tuple[str, str]],
+                 old_dates: dict[tuple[str, str, str], set[date]]) -> set[tuple[str, str]]:
+    """The candidate pairs whose stored first dates (any origin row or focus area) equal a removed tie's date."""
+    stale = set()
+    orgs = sorted({x for x, _ in candidates})
+    for chunk in _chunks(orgs):
+        for stmt in (_GATHERING_PAIRS_OF, _AREA_PAIRS_OF):
+            for x, y, first, first_cross in s.execute(stmt, {"region": region, "orgs": chunk}):
+                if (x, y) in candidates and ({first, first_cross} & old_dates[(region, x, y)]):
+                    stale.add((x, y))
+    return stale
+
+
+def recompute_gathering_pair(s: Session, region: str, x: str, y: str) -> None:
+    """A pair's gathering summary (overall and per focus area) from the attendance of every gathering."""
+    first = first_cross = None
+    per_area: dict[str, tuple] = {}
+    shared = dict(s.execute(_SHARED_GATHERINGS, {"region": region, "a": x, "b": y}).all())
+    for gathering_id, held_on, focus_areas in s.execute(_GATHERING_DATES, {"region": region, "ids": sorted(shared)}):
+        crossed = shared[gathering_id]
+        first, first_cross = _lower_pair(first, first_cross, held_on, bool(crossed))
+        for area in areas(focus_areas):
+            per_area[area] = _lower_pair(*per_area.get(area, (None, None)), held_on, bool(crossed))
+    params = {"region": region, "a": x, "b": y}
+    s.execute(_DELETE_PAIR, {**params, "origin": "gathering"})
+    s.execute(_DELETE_AREA_PAIRS, params)
+    if first is not None:
+        s.execute(insert(t.pairs), [{"region": region, "org_a": x, "org_b": y, "origin": "gathering",
+                                     "first_on": first, "first_cross_on": first_cross}])
+    if per_area:
+        s.execute(insert(t.area_pairs), [{"region": region, "focus_area": area, "org_a": x, "org_b": y, "first_on": f,
+                                          "first_cross_on": fc} for area, (f, fc) in per_area.items()])
+
+
+def _lower_pair(first, first_cross, on, cross):
+    return (on if first is None or on < first else first,
+            on if cross and (first_cross is None or on < first_cross) else first_cross)
+
+
+# measures --------------------------------------------------------------------------------------
+def measure_ties(partners: str | None, proposed_on: date | None, owner: str | None,
+                 accepted_on: date | None) -> dict[tuple[str, str], date]:
+    """Owner and partners of a measure are tied: partners from the proposal date, the owner from anchoring."""
+    members = {p for p in (partners or "").split(",") if p}
+    ties: dict[tuple[str, str], date] = {}
+    if proposed_on is not None:
+        for x, y in combinations(sorted(members), 2):
+            ties[(x, y)] = proposed_on
+    if owner and accepted_on is not None:
+        for p in members - {owner}:
+            x, y = sorted((p, owner))
+            ties[(x, y)] = min(ties.get((x, y), accepted_on), accepted_on)
+    return ties
+
+
+def measures_changed(s: Session, keys: list[tuple[str, str]]) -> None:
+    """Recompute the ties of these measures from their rows (their focus area is joined when queried)."""
+    m, ti = t.measures, t.ties
+    wanted: dict[tuple[str, str], dict] = {}
+    stored: dict[tuple[str, str], dict] = defaultdict(dict)
+    for region, ids in _by_region(keys).items():
+        for chunk in _chunks(ids):
+            for row in s.execute(_MEASURE_ROWS, {"region": region, "ids": chunk}):
+                wanted[(region, row.measure_id)] = measure_ties(row.partners, row.proposed_on, row.owner_organisation_id,
+                                                                row.accepted_on)
+            for mid, x, y, on in s.execute(_MEASURE_TIES, {"region": region, "ids": chunk}):
+                stored[(region, mid)][(x, y)] = on
+    changed = [k for k in keys if wanted.get(k, {}) != stored.get(k, {})]
+    if not changed:
+        return
+    for region, ids in _by_region(changed).items():
+        for chunk in _chunks(ids):
+            s.execute(_DELETE_MEASURE_TIES, {"region": region, "ids": chunk})
+    rows = [{"region": region, "origin": "measure", "source_id": mid, "org_a": x, "org_b": y, "tie_on": on,
+             "sector_a": None, "sector_b": None, "focus_areas": None}
+            for region, mid in changed for (x, y), on in wanted.get((region, mid), {}).items()]
+    executemany(s, _INSERT_TIE, rows)
+    new_pairs: dict[tuple, tuple] = {}
+    for row in rows:
+        _lower(new_pairs, (row["region"], row["org_a"], row["org_b"], "measure"), row["tie_on"], False)
+    _lower_pairs(s, new_pairs)
+    # Ties removed or moved later: recompute those pairs from the measure ties left.
+    for k in changed:
+        region, now = k[0], wanted.get(k, {})
+        for (x, y), on in stored.get(k, {}).items():
+            if (x, y) not in now or now[(x, y)] > on:
+                first = s.execute(_FIRST_MEASURE_TIE, {"region": region, "a": x, "b": y}).scalar()
+                s.execute(_DELETE_PAIR, {"region": region, "a": x, "b": y, "origin": "measure"})
+                if first is not None:
+                    s.execute(insert(t.pairs), [{"region": region, "org_a": x, "org_b": y, "origin": "measure",
+                                                 "first_on": first, "first_cross_on": None}])
+
+
+# statements ------------------------------------------------------------------------------------
+def _by_region(keys) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for region, ident in keys:
+        out[region].append(ident)
+    return out
+
+
+def _chunks(ids: list[str]):
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i:i + CHUNK]
+
+
+_STATEMENTS: dict[tuple, object] = {}
+
+
+def _lower_only(s: Session, table, rows: list[dict]) -> None:
+    """Upsert first dates that only ever lower the stored ones; a row that would not change is not written."""
+    if not rows:
+        return
+    dialect = s.get_bind().dialect.name
+    stmt = _STATEMENTS.get((dialect, table.name))
+    if stmt is None:
+        ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+        def lower(c):
+            return and_(ins.excluded[c].is_not(None), or_(table.c[c].is_(None), ins.excluded[c] < table.c[c]))
+        stmt = _STATEMENTS[(dialect, table.name)] = ins.on_conflict_do_update(
+            index_elements=[c.name for c in table.primary_key.columns],
+            set_={c: case((lower(c), ins.excluded[c]), else_=table.c[c]) for c in ("first_on", "first_cross_on")},
+            where=or_(lower("first_on"), lower("first_cross_on")))
+    executemany(s, stmt, rows)
+
+
+def _lower_pairs(s: Session, rows: dict[tuple, tuple]) -> None:
+    _lower_only(s, t.pairs, [{"region": r, "org_a": x, "org_b": y, "origin": o, "first_on": f, "first_cross_on": fc}
+                             for (r, x, y, o), (f, fc) in rows.items()])
+
+
+def _lower_area_pairs(s: Session, rows: dict[tuple, tuple]) -> None:
+    _lower_only(s, t.area_pairs, [{"region": r, "focus_area": area, "org_a": x, "org_b": y, "first_on": f,
+                                   "first_cross_on": fc} for (r, area, x, y), (f, fc) in rows.items()])
+
+
+_a, _ti, _p, _ap, _g, _m = t.attendances, t.ties, t.pairs, t.area_pairs, t.gatherings, t.measures
+_IDS = bindparam("ids", expanding=True)
+_INSERT_ATTENDANCE = insert(_a)
+_INSERT_TIE = insert(_ti)
+_OLD_ATTENDANCE = select(_a.c.gathering_id, _a.c.organisation_id, _a.c.sector).where(
+    _a.c.region == bindparam("region"), _a.c.gathering_id.in_(_IDS))
+_DELETE_ATTENDANCE = delete(_a).where(_a.c.region == bindparam("region"), _a.c.gathering_id.in_(_IDS))
+_GATHERING_PAIRS_OF = select(_p.c.org_a, _p.c.org_b, _p.c.first_on, _p.c.first_cross_on).where(
+    _p.c.region == bindparam("region"), _p.c.origin == "gathering", _p.c.org_a.in_(bindparam("orgs", expanding=True)))
+_AREA_PAIRS_OF = select(_ap.c.org_a, _ap.c.org_b, _ap.c.first_on, _ap.c.first_cross_on).where(
+    _ap.c.region == bindparam("region"), _ap.c.org_a.in_(bindparam("orgs", expanding=True)))
+_x, _y = _a.alias("x"), _a.alias("y")
+# The gatherings two organisations were both at, and whether their attendees' sectors differed there.
+_SHARED_GATHERINGS = (
+    select(_x.c.gathering_id, func.max(case((_x.c.sector != _y.c.sector, 1), else_=0)))
+    .select_from(_x.join(_y, and_(_y.c.region == _x.c.region, _y.c.gathering_id == _x.c.gathering_id)))
+    .where(_x.c.region == bindparam("region"), _x.c.organisation_id == bindparam("a"),
+           _y.c.organisation_id == bindparam("b"))
+    .group_by(_x.c.gathering_id))
+_GATHERING_DATES = select(_g.c.gathering_id, _g.c.held_on, _g.c.focus_areas).where(
+    _g.c.region == bindparam("region"), _g.c.gathering_id.in_(_IDS))
+_DELETE_PAIR = delete(_p).where(_p.c.region == bindparam("region"), _p.c.origin == bindparam("origin"),
                                 _p.c.org_a == bindparam("a"), _p.c.org_b == bindparam("b"))
-
-
-def replace_ties(s: Session, key: dict, rows: list[dict]) -> None:
-    """Replace a source's ties in `mx_ties` and keep `mx_pairs` in step."""
-    ti = t.ties
-    old = s.execute(t.row_reader(ti, ["org_a", "org_b"], ["region", "origin", "source_id"]),
-                    {f"k_{k}": v for k, v in key.items()}).all()
-    t.replace_children(s, ti, key, rows)
-    if old:
-        recompute(s, key["region"], key["origin"], {(a, b) for a, b in old} | {(r["org_a"], r["org_b"]) for r in rows})
-    else:
-        ties_added(s, key["region"], key["origin"], rows)
+_DELETE_AREA_PAIRS = delete(_ap).where(_ap.c.region == bindparam("region"), _ap.c.org_a == bindparam("a"),
+                                       _ap.c.org_b == bindparam("b"))
+_MEASURE_ROWS = select(_m.c.measure_id, _m.c.partners, _m.c.proposed_on, _m.c.owner_organisation_id, _m.c.accepted_on).where(
+    _m.c.region == bindparam("region"), _m.c.measure_id.in_(_IDS))
+_MEASURE_TIES = select(_ti.c.source_id, _ti.c.org_a, _ti.c.org_b, _ti.c.tie_on).where(
+    _ti.c.region == bindparam("region"), _ti.c.origin == "measure", _ti.c.source_id.in_(_IDS))
+_DELETE_MEASURE_TIES = delete(_ti).where(_ti.c.region == bindparam("region"), _ti.c.origin == "measure",
+                                         _ti.c.source_id.in_(_IDS))
+_FIRST_MEASURE_TIE = select(func.min(_ti.c.tie_on)).where(
+    _ti.c.region == bindparam("region"), _ti.c.origin == "measure", _ti.c.org_a == bindparam("a"),
+    _ti.c.org_b == bindparam("b"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, distinct, func, not_, or_, select, union
+from sqlalchemy import and_, case, distinct, func, literal, not_, or_, select, union, union_all
 from sqlalchemy.orm import Session
 
 from services.metrics import store as t
@@ -34,25 +34,35 @@ def active_memberships(region: str, focus: str | None, as_of: date):
 
 
 def tie_pairs(region: str, focus: str | None, as_of: date):
-    """Distinct organisation pairs tied up to the date, with both sectors (as recorded, else as registered)."""
-    ti, o = t.ties, t.organisations
+    """Every source's ties up to the date: (org_a, org_b, crosses, origin), one row per gathering or measure and pair.
+
+    A gathering ties every two organisations that had people there, across sectors when their attendees' recorded
+    sectors are not all one; a measure ties its owner and partners, across sectors when their registered sectors
+    differ. Per focus area: gatherings tagged with it and measures of it.
+    """
+    x, y, g = t.attendances.alias("x"), t.attendances.alias("y"), t.gatherings
+    gatherings = (select(x.c.organisation_id.label("org_a"), y.c.organisation_id.label("org_b"),
+                         func.max(case((x.c.sector != y.c.sector, 1), else_=0)).label("crosses"),
+                         literal("gathering").label("origin"))
+                  .select_from(x.join(y, and_(y.c.region == x.c.region, y.c.gathering_id == x.c.gathering_id,
+                                              y.c.organisation_id > x.c.organisation_id)))
+                  .where(x.c.region == region, x.c.held_on <= as_of)
+                  .group_by(x.c.gathering_id, x.c.organisation_id, y.c.organisation_id))
+    if focus:
+        gatherings = gatherings.where(x.c.gathering_id.in_(
+            select(g.c.gathering_id).where(g.c.region == region, _has_area(g.c.focus_areas, focus))))
+    ti, o, m = t.ties, t.organisations, t.measures
     oa, ob = o.alias("oa"), o.alias("ob")
-    sa = func.coalesce(ti.c.sector_a, oa.c.sector)
-    sb = func.coalesce(ti.c.sector_b, ob.c.sector)
-    return (select(ti.c.org_a, ti.c.org_b, sa.label("sa"), sb.label("sb"))
-            .select_from(ti.outerjoin(oa, and_(oa.c.region == ti.c.region, oa.c.organisation_id == ti.c.org_a))
-                         .outerjoin(ob, and_(ob.c.region == ti.c.region, ob.c.organisation_id == ti.c.org_b)))
-            .where(ti.c.region == region, ti.c.tie_on <= as_of, _tie_in_area(ti, region, focus)))
-
-
-def _tie_in_area(ti, region: str, focus: str | None):
-    """A gathering's tie carries the gathering's focus areas; a measure's tie has its measure's focus area."""
-    if not focus:
-        return True
-    m = t.measures
-    of_area = select(m.c.measure_id).where(m.c.region == region, m.c.focus_area == focus)
-    return or_(and_(ti.c.origin == "gathering", ti.c.focus_areas.like(f"%,{focus},%")),
-               and_(ti.c.origin == "measure", ti.c.source_id.in_(of_area)))
+    measures = (select(ti.c.org_a, ti.c.org_b,
+                       case((and_(oa.c.sector.is_not(None), ob.c.sector.is_not(None), oa.c.sector != ob.c.sector), 1),
+                            else_=0).label("crosses"), literal("measure").label("origin"))
+                .select_from(ti.outerjoin(oa, and_(oa.c.region == ti.c.region, oa.c.organisation_id == ti.c.org_a))
+                             .outerjoin(ob, and_(ob.c.region == ti.c.region, ob.c.organisation_id == ti.c.org_b)))
+                .where(ti.c.region == region, ti.c.origin == "measure", ti.c.tie_on <= as_of))
+    if focus:
+        measures = measures.where(ti.c.source_id.in_(select(m.c.measure_id).where(m.c.region == region,
+                                                                                  m.c.focus_area == focus)))
+    return union_all(gatherings, measures)
 
 
 def quantities(s: Session, region: str, focus: str | None, as_of: date, indicators: list[str],
@@ -134,12 +144,11 @@ def _ties_of_area(s: Session, q: Quantities, region: str, focus: str, active, as
 
 
 def ties_from_sources(s: Session, q: Quantities, region: str, focus: str | None, active, as_of: date) -> None:
-    """The tie KPIs from every source's ties (per focus area; the pair summary's reference in tests)."""
+    """The tie KPIs from every source's ties (the pair summaries' reference in tests)."""
     active_orgs = select(active.c.organisation_id).distinct().scalar_subquery()
     pairs = tie_pairs(region, focus, as_of).subquery("pairs")
     q.cross_sector_ties = s.execute(select(func.count()).select_from(
-        select(pairs.c.org_a, pairs.c.org_b).where(pairs.c.sa.is_not(None), pairs.c.sb.is_not(None),
-                                                   pairs.c.sa != pairs.c.sb).distinct().subquery())).scalar_one()
+        select(pairs.c.org_a, pairs.c.org_b).where(pairs.c.crosses == 1).distinct().subquery())).scalar_one()
     q.active_ties = s.execute(select(func.count()).select_from(
         select(pairs.c.org_a, pairs.c.org_b).where(pairs.c.org_a.in_(active_orgs), pairs.c.org_b.in_(active_orgs))
         .distinct().subquery())).scalar_one()

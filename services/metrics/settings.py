@@ -15,6 +15,8 @@ class Settings(ServiceSettings):
 
     regions: str | None = Field(None, description="Regions whose events this metrics instance projects and serves, comma-separated; default: KF_REGION")
 
+    consumer_batch_size: int = Field(1000, ge=1, le=5_000, description="Messages fetched per pull from JetStream; metrics writes each batch set-based in one transaction, so larger batches ingest faster")
+
     ack_wait_seconds: float = Field(60.0, ge=1.0, le=3600.0, description="How long JetStream waits for the metrics consumers' ack before redelivering (after a crash, the unacknowledged batch returns after this long); applies when a durable consumer is created")
 
     @field_validator("regions")

@@ -1,7 +1,7 @@
-"""Metrics tables: fact tables keyed by aggregate id (the projections), the goals, and the upsert they share.
+"""Metrics tables: fact tables keyed by aggregate id (the projections) and the goals.
 
-Each fact row is written by upserts guarded by a version (`<group>_v` = event time and id), so applying
-events in any order, any number of times, leaves the same rows: the newest event for each group of
+Each fact row is written by upserts guarded by a version (`<group>_v` = event time and id; projection.py), so
+applying events in any order, any number of times, leaves the same rows: the newest event for each group of
 fields wins, and a duplicate changes nothing.
 """
 
@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import (Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData, String, Table, Text, and_,
-                        bindparam, case, delete, insert, or_, select)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData, String, Table, Text, delete
 from sqlalchemy.orm import Session
 
 from kf.contracts.envelope import CloudEvent
@@ -52,16 +50,20 @@ attendances = Table("mx_attendances", metadata, *_key("gathering_id", "person_id
                     Column("held_on", Date))
 Index("ix_mx_attendances_person", attendances.c.region, attendances.c.person_id)
 Index("ix_mx_attendances_person_held", attendances.c.region, attendances.c.person_id, attendances.c.held_on)
-# One row per pair of organisations per source (a gathering or a measure); org_a < org_b.
+# Which gatherings an organisation was at, and whether another one was there too (pairs.py recomputes a pair).
+Index("ix_mx_attendances_org", attendances.c.region, attendances.c.organisation_id, attendances.c.gathering_id,
+      attendances.c.sector)
+# One row per pair of organisations per measure (owner and partners); org_a < org_b. Gathering ties follow from
+# the attendance (pairs.py); rows of origin `gathering` are no longer written.
 ties = Table("mx_ties", metadata, Column("region", String(64), primary_key=True),
              Column("origin", String(16), primary_key=True), Column("source_id", String(64), primary_key=True),
              Column("org_a", String(64), primary_key=True), Column("org_b", String(64), primary_key=True),
              Column("tie_on", Date, index=True), Column("sector_a", String(40)), Column("sector_b", String(40)),
              Column("focus_areas", Text))
 Index("ix_mx_ties_pair", ties.c.region, ties.c.org_a, ties.c.org_b)
-# Derived from mx_ties, one row per organisation pair and origin: the first date of any tie, and of a tie whose
-# recorded sectors differ (gatherings only; a measure tie's sectors are looked up when queried). One row per
-# origin, so the events and the measures consumers never write the same row.
+# One row per organisation pair and origin: the first date of any tie, and of a tie across the recorded sectors
+# (gatherings only; a measure tie's sectors are looked up when queried). One row per origin, so the events and
+# the measures consumers never write the same row.
 pairs = Table("mx_pairs", metadata, Column("region", String(64), primary_key=True),
               Column("org_a", String(64), primary_key=True), Column("org_b", String(64), primary_key=True),
               Column("origin", String(16), primary_key=True),
@@ -71,6 +73,7 @@ area_pairs = Table("mx_area_pairs", metadata, Column("region", String(64), prima
                    Column("focus_area", String(64), primary_key=True),
                    Column("org_a", String(64), primary_key=True), Column("org_b", String(64), primary_key=True),
                    Column("first_on", Date), Column("first_cross_on", Date))
+Index("ix_mx_area_pairs_pair", area_pairs.c.region, area_pairs.c.org_a, area_pairs.c.org_b)
 communications = Table("mx_communications", metadata, *_key("communication_id"),
                        Column("channel", String(40)), Column("published_on", Date, index=True),
                        Column("focus_areas", Text), _v("published"),
@@ -112,64 +115,6 @@ def stamp(moment: datetime, event_id: str) -> str:
 def version(envelope: CloudEvent) -> str:
     """Orders the events that write one group of fields: event time, then event id."""
     return stamp(envelope.time, envelope.id)
-
-
-_STATEMENTS: dict[tuple, object] = {}
-
-
-def merge(session: Session, table: Table, key: dict, values: dict, *, group: str, ver: str,
-          also: dict[str, dict] | None = None) -> bool:
-    """Upsert `values` into the row `key` unless that group of fields already holds a newer or equal version.
-
-    `also` merges further groups of fields (group -> values) with the same version in the same statement.
-    Returns True when the row changed.
-    """
-    groups = {group: values, **(also or {})}
-    params = dict(key)
-    for name, vals in groups.items():
-        params.update(vals)
-        params[f"{name}_v"] = ver
-    dialect = session.get_bind().dialect.name
-    cache_key = (dialect, table.name, tuple((name, tuple(vals)) for name, vals in groups.items()), tuple(key))
-    stmt = _STATEMENTS.get(cache_key)
-    if stmt is None:
-        stmt = _STATEMENTS[cache_key] = _upsert(dialect, table, groups)
-    # RETURNING yields the row only when it was inserted or updated (rowcount is not reliable on every driver).
-    return session.execute(stmt, params).first() is not None
-
-
-def _upsert(dialect: str, table: Table, groups: dict[str, dict]):
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    set_, newer = {}, []
-    for name, vals in groups.items():
-        col = table.c[f"{name}_v"]
-        cond = or_(col.is_(None), col < ins.excluded[f"{name}_v"])
-        newer.append(cond)
-        for column in (*vals, f"{name}_v"):
-            set_[column] = ins.excluded[column] if len(groups) == 1 else case((cond, ins.excluded[column]), else_=table.c[column])
-    return ins.on_conflict_do_update(index_elements=[c.name for c in table.primary_key.columns], set_=set_,
-                                     where=or_(*newer)).returning(table.c.region)
-
-
-def replace_children(session: Session, table: Table, key: dict, rows: list[dict]) -> None:
-    """Replace the rows under `key` (e.g. a gathering's attendance) with `rows`."""
-    cache_key = ("delete", table.name, tuple(key))
-    stmt = _STATEMENTS.get(cache_key)
-    if stmt is None:
-        stmt = _STATEMENTS[cache_key] = delete(table).where(and_(*[table.c[k] == bindparam(f"k_{k}") for k in key]))
-    session.execute(stmt, {f"k_{k}": v for k, v in key.items()})
-    if rows:
-        session.execute(insert(table), rows)
-
-
-def row_reader(table: Table, columns: list[str], key: list[str]):
-    """A cached SELECT of some columns of one row by its key (with `k_` bind names)."""
-    cache_key = ("select", table.name, tuple(columns), tuple(key))
-    stmt = _STATEMENTS.get(cache_key)
-    if stmt is None:
-        stmt = _STATEMENTS[cache_key] = select(*[table.c[c] for c in columns]).where(
-            and_(*[table.c[k] == bindparam(f"k_{k}") for k in key]))
-    return stmt
 
 
 def areas_text(areas) -> str:

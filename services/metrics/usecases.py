@@ -213,25 +213,22 @@ class MetricsUseCases:
                 node = members.setdefault(m.organisation_id, {"members": 0, "decision_makers": 0, "sector": m.sector})
                 node["members"] += 1
                 node["decision_makers"] += m.role_kind == "leader"
-            pairs = tie_pairs(region, None, as_of).add_columns(t.ties.c.origin).subquery()
             edges: dict[tuple[str, str], dict] = {}
-            sectors: dict[str, str | None] = {}
-            for a, b, sa, sb, origin in s.execute(select(pairs)):
+            for a, b, crosses, origin in s.execute(select(tie_pairs(region, None, as_of).subquery())):
                 edge = edges.setdefault((a, b), {"source": a, "target": b, "weight": 0, "origins": {"gathering": 0, "measure": 0},
-                                                 "cross_sector": bool(sa and sb and sa != sb)})
+                                                 "cross_sector": False})
                 edge["weight"] += 1
                 edge["origins"][origin] += 1
-                sectors.setdefault(a, sa)
-                sectors.setdefault(b, sb)
+                edge["cross_sector"] = edge["cross_sector"] or bool(crosses)
             known = dict(s.execute(select(t.organisations.c.organisation_id, t.organisations.c.sector)
                                    .where(t.organisations.c.region == region)).all())
         graph = nx.Graph()
-        ids = sorted(set(members) | set(sectors))
+        ids = sorted(set(members) | {i for edge in edges for i in edge})
         graph.add_nodes_from(ids)
         graph.add_edges_from(edges)
         degree = nx.degree_centrality(graph) if len(ids) > 1 else {i: 0.0 for i in ids}
         between = nx.betweenness_centrality(graph) if ids else {}
-        nodes = [{"id": i, "sector": known.get(i) or members.get(i, {}).get("sector") or sectors.get(i),
+        nodes = [{"id": i, "sector": known.get(i) or members.get(i, {}).get("sector"),
                   "active_members": members.get(i, {}).get("members", 0),
                   "decision_makers": members.get(i, {}).get("decision_makers", 0),
                   "degree": graph.degree(i), "degree_centrality": degree[i], "betweenness_centrality": between[i]}

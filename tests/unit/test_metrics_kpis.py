@@ -99,7 +99,8 @@ def test_formula_helpers():
     assert median_or_none([3, 1, 2]) == 2 and median_or_none([]) is None
 
 
-def test_a_corrected_attendance_list_replaces_the_ties_it_implied(tmp_path):
+@pytest.mark.parametrize("batch_size", [1, 1000], ids=["one-by-one", "one-batch"])
+def test_a_corrected_attendance_list_replaces_the_ties_it_implied(tmp_path, batch_size):
     h = History()
     h.held("G", date(2021, 3, 1), [("p1", "o1", "county"), ("p2", "o2", "business"), ("p3", "o3", "union")], ("inclusion",))
     h.held("H", date(2021, 4, 1), [("p1", "o1", "county"), ("p3", "o3", "union")], ("inclusion",))
@@ -107,10 +108,28 @@ def test_a_corrected_attendance_list_replaces_the_ties_it_implied(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
     metadata.create_all(engine)
     with Session(engine) as s:
-        apply_envelopes(s, h.events, ["ostfold"])
+        apply_envelopes(s, h.events, ["ostfold"], batch_size=batch_size)
         for focus in (None, "inclusion"):
             march = kpi_values(s, REGION, focus, date(2021, 3, 31))
             april = kpi_values(s, REGION, focus, date(2021, 4, 30))
             assert (march["cross_sector_ties"], march["attendances"]) == (1, 2)  # only o1-o2 in March
             assert (april["cross_sector_ties"], april["attendances"]) == (2, 4)  # o1-o3 from H in April
+    engine.dispose()
+
+
+@pytest.mark.parametrize("batch_size", [1, 1000], ids=["one-by-one", "one-batch"])
+def test_a_revised_measure_drops_the_ties_of_a_partner_it_no_longer_has(tmp_path, batch_size):
+    h = History()
+    for oid, sector in (("o1", "county"), ("o2", "business"), ("o3", "union")):
+        h.org(oid, sector)
+    h.propose("X", "inclusion", date(2021, 1, 1), ("o1", "o2", "o3"))
+    h.revise("X", "inclusion", date(2021, 2, 1), ("o1", "o2"))  # o3 withdrew: X ties o1 and o2 only
+    h.propose("Y", "inclusion", date(2021, 5, 1), ("o2", "o3"))
+    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    metadata.create_all(engine)
+    with Session(engine) as s:
+        apply_envelopes(s, h.events, ["ostfold"], batch_size=batch_size)
+        for focus in (None, "inclusion"):
+            assert kpi_values(s, REGION, focus, date(2021, 3, 31))["cross_sector_ties"] == 1  # o1-o2 since January
+            assert kpi_values(s, REGION, focus, date(2021, 6, 30))["cross_sector_ties"] == 2  # o2-o3 from Y in May
     engine.dispose()
