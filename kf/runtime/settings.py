@@ -108,7 +108,8 @@ class ServiceSettings(BaseSettings):
 
 def settings_reference(classes: list[type[ServiceSettings]]) -> str:
     """A Markdown table of every `KF_` variable, generated from the settings classes."""
-    rows: dict[str, tuple[str, str, list[str]]] = {}
+    # One row per variable, or one per distinct default and meaning where a service overrides them.
+    rows: dict[tuple[str, str, str], list[str]] = {}
     for cls in classes:
         for name, field in cls.model_fields.items():
             var = f"KF_{name.upper()}"
@@ -116,10 +117,9 @@ def settings_reference(classes: list[type[ServiceSettings]]) -> str:
             shown = getattr(default, "value", default)
             if name == "http_port":
                 shown = "per service"
-            entry = rows.setdefault(var, (field.description or "", f"`{shown}`" if shown is not None else "—", []))
-            entry[2].append(cls.service)
+            rows.setdefault((var, f"`{shown}`" if shown is not None else "—", field.description or ""), []).append(cls.service)
     lines = ["| variable | default | services | meaning |", "|---|---|---|---|"]
-    for var, (desc, default, services) in sorted(rows.items()):
+    for (var, default, desc), services in sorted(rows.items()):
         who = "all" if len(services) == len(classes) else ", ".join(services)
         lines.append(f"| `{var}` | {default} | {who} | {desc} |")
     return "\n".join(lines) + "\n"
