@@ -66,15 +66,18 @@ def _lower(into: dict, key: tuple, on: date, cross: bool) -> None:
 
 
 # gatherings ------------------------------------------------------------------------------------
-def gatherings_replaced(s: Session, replaced: dict[tuple[str, str], Replaced]) -> None:
-    """Replace the attendance of these gatherings and keep the pair summaries in step."""
+def gatherings_replaced(s: Session, replaced: dict[tuple[str, str], Replaced]) -> set[tuple[str, str]]:
+    """Replace the attendance of these gatherings and keep the pair summaries in step; returns the people who
+    were or now are among the attendees."""
     a = t.attendances
     corrected = [k for k, r in replaced.items() if r.old_held_on is not None]
     old_orgs: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    people = {(region, p["person_id"]) for (region, _), r in replaced.items() for p in r.attendees}
     for region, ids in _by_region(corrected).items():
         for chunk in _chunks(ids):
-            for gid, org, sector in s.execute(_OLD_ATTENDANCE, {"region": region, "ids": chunk}):
+            for gid, person, org, sector in s.execute(_OLD_ATTENDANCE, {"region": region, "ids": chunk}):
                 old_orgs[(region, gid)][org].add(sector)
+                people.add((region, person))
     for region, ids in _by_region(list(replaced)).items():
         for chunk in _chunks(ids):
             s.execute(_DELETE_ATTENDANCE, {"region": region, "ids": chunk})
@@ -92,6 +95,7 @@ def gatherings_replaced(s: Session, replaced: dict[tuple[str, str], Replaced]) -
             for area in tagged:
                 _lower(new_areas, (region, area, x, y), r.held_on, cross)
     _lower_pairs(s, new_pairs)
+    _lower_firsts(s, [(r, x, y, f, fc) for (r, x, y, _), (f, fc) in new_pairs.items()])
     _lower_area_pairs(s, new_areas)
 
     # A removed or moved tie matters only where it gave a pair its first date: recompute those pairs.
@@ -106,6 +110,7 @@ def gatherings_replaced(s: Session, replaced: dict[tuple[str, str], Replaced]) -
         stale = _stale_pairs(s, region, candidates, old_dates)
         for x, y in sorted(stale):
             recompute_gathering_pair(s, region, x, y)
+    return people
 
 
 def _stale_pairs(s: Session, region: str, candidates: set[tuple[str, str]],
@@ -140,6 +145,7 @@ def recompute_gathering_pair(s: Session, region: str, x: str, y: str) -> None:
     if per_area:
         s.execute(insert(t.area_pairs), [{"region": region, "focus_area": area, "org_a": x, "org_b": y, "first_on": f,
                                           "first_cross_on": fc} for area, (f, fc) in per_area.items()])
+    recompute_firsts(s, region, pair=(x, y))
 
 
 def _lower_pair(first, first_cross, on, cross):
@@ -189,6 +195,9 @@ def measures_changed(s: Session, keys: list[tuple[str, str]]) -> None:
     for row in rows:
         _lower(new_pairs, (row["region"], row["org_a"], row["org_b"], "measure"), row["tie_on"], False)
     _lower_pairs(s, new_pairs)
+    sectors = _sectors(s, {(r, o) for (r, x, y, _) in new_pairs for o in (x, y)})
+    _lower_firsts(s, [(r, x, y, f, f if _crosses(sectors.get((r, x)), sectors.get((r, y))) else None)
+                      for (r, x, y, _), (f, _fc) in new_pairs.items()])
     # Ties removed or moved later: recompute those pairs from the measure ties left.
     for k in changed:
         region, now = k[0], wanted.get(k, {})
@@ -199,6 +208,59 @@ def measures_changed(s: Session, keys: list[tuple[str, str]]) -> None:
                 if first is not None:
                     s.execute(insert(t.pairs), [{"region": region, "org_a": x, "org_b": y, "origin": "measure",
                                                  "first_on": first, "first_cross_on": None}])
+                recompute_firsts(s, region, pair=(x, y))
+
+
+# both origins merged -----------------------------------------------------------------------------
+def _crosses(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a != b
+
+
+def _sectors(s: Session, orgs: set[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    o = t.organisations
+    out = {}
+    for region, ids in _by_region(orgs).items():
+        for chunk in _chunks(sorted(set(ids))):
+            for oid, sector in s.execute(select(o.c.organisation_id, o.c.sector).where(o.c.region == region,
+                                                                                       o.c.organisation_id.in_(chunk))):
+                out[(region, oid)] = sector
+    return out
+
+
+def _lower_firsts(s: Session, rows: list[tuple]) -> None:
+    merged: dict[tuple, tuple] = {}
+    for region, x, y, first, cross in rows:
+        f, c = merged.get((region, x, y), (None, None))
+        merged[(region, x, y)] = (first if f is None or (first is not None and first < f) else f,
+                                  cross if c is None or (cross is not None and cross < c) else c)
+    _lower_only(s, t.pair_firsts, [{"region": r, "org_a": x, "org_b": y, "first_on": f, "cross_on": c}
+                                   for (r, x, y), (f, c) in merged.items()], columns=("first_on", "cross_on"))
+    orgs = sorted({(r, o) for (r, x, y) in merged for o in (x, y)})
+    executemany(s, _pair_orgs_statement(s), [{"region": r, "organisation_id": o} for r, o in orgs])
+
+
+def _pair_orgs_statement(s: Session):
+    dialect = s.get_bind().dialect.name
+    stmt = _STATEMENTS.get((dialect, "pair_orgs"))
+    if stmt is None:
+        stmt = _STATEMENTS[(dialect, "pair_orgs")] = (
+            (postgresql.insert if dialect == "postgresql" else sqlite.insert)(t.pair_orgs).on_conflict_do_nothing())
+    return stmt
+
+
+def recompute_firsts(s: Session, region: str, *, pair: tuple[str, str] | None = None,
+                     orgs: list[str] | None = None) -> None:
+    """Recompute merged rows from both origins' rows and the registered sectors: of one pair, or of every pair of
+    some organisations (after their sector changed)."""
+    pf = t.pair_firsts
+    if pair is not None:
+        where = and_(_pm.c.org_a == pair[0], _pm.c.org_b == pair[1])
+        s.execute(delete(pf).where(pf.c.region == region, pf.c.org_a == pair[0], pf.c.org_b == pair[1]))
+    else:
+        where = or_(_pm.c.org_a.in_(orgs), _pm.c.org_b.in_(orgs))
+        s.execute(delete(pf).where(pf.c.region == region, or_(pf.c.org_a.in_(orgs), pf.c.org_b.in_(orgs))))
+    s.execute(insert(pf).from_select(["region", "org_a", "org_b", "first_on", "cross_on"],
+                                     _merged_firsts.where(_pm.c.region == region, where)))
 
 
 # statements ------------------------------------------------------------------------------------
@@ -217,7 +279,7 @@ def _chunks(ids: list[str]):
 _STATEMENTS: dict[tuple, object] = {}
 
 
-def _lower_only(s: Session, table, rows: list[dict]) -> None:
+def _lower_only(s: Session, table, rows: list[dict], columns: tuple[str, str] = ("first_on", "first_cross_on")) -> None:
     """Upsert first dates that only ever lower the stored ones; a row that would not change is not written."""
     if not rows:
         return
@@ -230,8 +292,8 @@ def _lower_only(s: Session, table, rows: list[dict]) -> None:
             return and_(ins.excluded[c].is_not(None), or_(table.c[c].is_(None), ins.excluded[c] < table.c[c]))
         stmt = _STATEMENTS[(dialect, table.name)] = ins.on_conflict_do_update(
             index_elements=[c.name for c in table.primary_key.columns],
-            set_={c: case((lower(c), ins.excluded[c]), else_=table.c[c]) for c in ("first_on", "first_cross_on")},
-            where=or_(lower("first_on"), lower("first_cross_on")))
+            set_={c: case((lower(c), ins.excluded[c]), else_=table.c[c]) for c in columns},
+            where=or_(*(lower(c) for c in columns)))
     executemany(s, stmt, rows)
 
 
@@ -249,7 +311,7 @@ _a, _ti, _p, _ap, _g, _m = t.attendances, t.ties, t.pairs, t.area_pairs, t.gathe
 _IDS = bindparam("ids", expanding=True)
 _INSERT_ATTENDANCE = insert(_a)
 _INSERT_TIE = insert(_ti)
-_OLD_ATTENDANCE = select(_a.c.gathering_id, _a.c.organisation_id, _a.c.sector).where(
+_OLD_ATTENDANCE = select(_a.c.gathering_id, _a.c.person_id, _a.c.organisation_id, _a.c.sector).where(
     _a.c.region == bindparam("region"), _a.c.gathering_id.in_(_IDS))
 _DELETE_ATTENDANCE = delete(_a).where(_a.c.region == bindparam("region"), _a.c.gathering_id.in_(_IDS))
 _GATHERING_PAIRS_OF = select(_p.c.org_a, _p.c.org_b, _p.c.first_on, _p.c.first_cross_on).where(
@@ -279,3 +341,13 @@ _DELETE_MEASURE_TIES = delete(_ti).where(_ti.c.region == bindparam("region"), _t
 _FIRST_MEASURE_TIE = select(func.min(_ti.c.tie_on)).where(
     _ti.c.region == bindparam("region"), _ti.c.origin == "measure", _ti.c.org_a == bindparam("a"),
     _ti.c.org_b == bindparam("b"))
+_pm, _o = t.pairs, t.organisations
+_oa, _ob = _o.alias("oa"), _o.alias("ob")
+_merged_firsts = (
+    select(_pm.c.region, _pm.c.org_a, _pm.c.org_b, func.min(_pm.c.first_on),
+           func.min(case((_pm.c.origin == "gathering", _pm.c.first_cross_on),
+                         (and_(_oa.c.sector.is_not(None), _ob.c.sector.is_not(None), _oa.c.sector != _ob.c.sector),
+                          _pm.c.first_on))))
+    .select_from(_pm.outerjoin(_oa, and_(_oa.c.region == _pm.c.region, _oa.c.organisation_id == _pm.c.org_a))
+                 .outerjoin(_ob, and_(_ob.c.region == _pm.c.region, _ob.c.organisation_id == _pm.c.org_b)))
+    .group_by(_pm.c.region, _pm.c.org_a, _pm.c.org_b))

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.metrics import pairs
+from services.metrics.refresh import Touched, refresh
 from services.metrics.bulk import executemany
 from services.metrics import store as t
 
@@ -55,10 +56,25 @@ class Batch:
             by_statement[(table, group, tuple(key), tuple(values))].append({**key, **values, f"{group}_v": ver})
         for (table, group, keys, columns), rows in by_statement.items():
             executemany(s, _merge_statement(dialect, table, group, keys, columns), rows)
+        touched = Touched(gatherings=winners)
         if winners:
-            pairs.gatherings_replaced(s, winners)
+            touched.people = pairs.gatherings_replaced(s, winners)
         if self._measures:
             pairs.measures_changed(s, sorted(self._measures))
+        orgs: dict[str, set[str]] = defaultdict(set)  # a changed sector changes whether a measure tie crosses sectors
+        for (name, _, ident) in self._merges:
+            if name == t.organisations.name:
+                orgs[ident[0]].add(ident[1])
+        for region, ids in orgs.items():
+            pairs.recompute_firsts(s, region, orgs=sorted(ids))
+        for (_, _, _), (_, table, key, values) in self._merges.items():
+            region, ident = key["region"], key[next(k for k in key if k != "region")]
+            touched.rows[table.name].add((region, ident))
+            if table is t.reports or table is t.expectations:
+                touched.effect_measures.add((region, values["measure_id"]))
+                if values.get("supersedes_report_id"):
+                    touched.superseded.add((region, values["supersedes_report_id"]))
+        refresh(s, touched)
 
     def _newest_gatherings(self, s: Session) -> dict[tuple[str, str], pairs.Replaced]:
         """The batch's gatherings that are newer than the stored report (with the stored one, when there is one)."""

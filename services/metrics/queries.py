@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import chain
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, distinct, func, literal, not_, or_, select, union, union_all
 from sqlalchemy.orm import Session
 
+from services.metrics import counters
 from services.metrics import store as t
+from services.metrics.pairs import gathering_ties
 from kf.regiondata import Region
 from services.metrics.kpis import PARTS, Quantities, catalogue
 
@@ -65,26 +68,75 @@ def tie_pairs(region: str, focus: str | None, as_of: date):
     return union_all(gatherings, measures)
 
 
+def source_ties(s: Session, region: str, as_of: date):
+    """The same rows as `tie_pairs` (region-wide), gathering ties paired in Python from one ordered read of the
+    attendance: a self-join of the attendance is far slower on a large region."""
+    a = t.attendances
+    current, orgs = None, {}
+    for gathering_id, org, sector in s.execute(
+            select(a.c.gathering_id, a.c.organisation_id, a.c.sector)
+            .where(a.c.region == region, a.c.held_on <= as_of).order_by(a.c.gathering_id)):
+        if gathering_id != current:
+            for x, y, crosses in gathering_ties(orgs):
+                yield x, y, int(crosses), "gathering"
+            current, orgs = gathering_id, {}
+        orgs.setdefault(org, set()).add(sector)
+    for x, y, crosses in gathering_ties(orgs):
+        yield x, y, int(crosses), "gathering"
+    yield from s.execute(tie_pairs(region, None, as_of).selects[1])
+
+
 def quantities(s: Session, region: str, focus: str | None, as_of: date, indicators: list[str],
                parts: set[str] | None = None) -> Quantities:
-    """Read the parts of the facts the wanted KPIs need (all by default); other fields stay zero."""
+    """Read the parts of the facts the wanted KPIs need (all by default); other fields stay zero.
+
+    Everything but the ties comes from the dated counters in one read; the ties from the pair summaries.
+    """
     parts = set(PARTS) if parts is None else parts
     q = Quantities()
-    active = active_memberships(region, focus, as_of)
-    if parts & {"members", "participation", "ties"}:
-        _members(s, q, active, as_of)
-    if "participation" in parts:
-        _participation(s, q, region, active, as_of)
-    if "gatherings" in parts:
-        _gatherings(s, q, region, focus, as_of)
+    if parts - {"ties"}:
+        from_counts(q, counters.sums(s, region, focus or "", as_of), indicators)
     if "ties" in parts:
-        _ties(s, q, region, focus, active, as_of)
-    if "communications" in parts:
-        _communications(s, q, region, focus, as_of)
-    if "measures" in parts:
-        _measures(s, q, region, focus, as_of)
-    if "effects" in parts:
-        _effects(s, q, region, focus, as_of, indicators)
+        orgs = {e.removeprefix("o:") for e in counters.spans_of(s, region, focus or "", "organisations", as_of)}
+        q.organisations = len(orgs)
+        if focus is None:
+            _ties_from_pairs(s, q, region, orgs, as_of)
+        else:
+            _ties_of_area(s, q, region, focus, orgs, as_of)
+    return q
+
+
+def from_counts(q: Quantities, v: dict[str, float], indicators: list[str]) -> None:
+    """Fill the quantities from the counters' sums as of a date."""
+    def n(metric: str) -> int:
+        return int(round(v.get(metric, 0)))
+    q.members, q.mandated, q.leaders, q.organisations = n("members"), n("mandated"), n("leaders"), n("organisations")
+    q.sector_members = {k.removeprefix("members:"): n(k) for k in v if k.startswith("members:") and n(k)}
+    q.active_attenders = n("attending")
+    q.gatherings_held, q.attendances = n("gatherings_held"), n("attendances")
+    q.communications, q.reach = n("communications"), n("reach")
+    q.proposed, q.adopted, q.rejected, q.anchored, q.completed = (
+        n("proposed"), n("adopted"), n("rejected"), n("anchored"), n("completed"))
+    days = sorted((int(k.removeprefix("decision_days:")), n(k)) for k in v if k.startswith("decision_days:"))
+    q.decision_days = list(chain.from_iterable([day] * count for day, count in days))
+    q.effects = {ind: 0.0 for ind in indicators}
+    for k, value in v.items():
+        if k.startswith("effect:"):
+            q.effects[k.removeprefix("effect:")] = round(value, 9) + 0.0
+    q.expectations, q.expectations_reached = n("expectations"), n("expectations_reached")
+
+
+def quantities_from_facts(s: Session, region: str, focus: str | None, as_of: date, indicators: list[str]) -> Quantities:
+    """The same quantities read from the fact tables directly (the counters' reference in tests)."""
+    q = Quantities()
+    active = active_memberships(region, focus, as_of)
+    _members(s, q, active, as_of)
+    _participation(s, q, region, active, as_of)
+    _gatherings(s, q, region, focus, as_of)
+    ties_from_sources(s, q, region, focus, active, as_of)
+    _communications(s, q, region, focus, as_of)
+    _measures(s, q, region, focus, as_of)
+    _effects(s, q, region, focus, as_of, indicators)
     return q
 
 
@@ -115,14 +167,7 @@ def _gatherings(s: Session, q: Quantities, region: str, focus: str | None, as_of
         select(func.count(), func.sum(g.c.attendees)).where(held)).one())
 
 
-def _ties(s: Session, q: Quantities, region: str, focus: str | None, active, as_of: date) -> None:
-    if focus is None:
-        _ties_from_pairs(s, q, region, active, as_of)
-    else:
-        _ties_of_area(s, q, region, focus, active, as_of)
-
-
-def _ties_of_area(s: Session, q: Quantities, region: str, focus: str, active, as_of: date) -> None:
+def _ties_of_area(s: Session, q: Quantities, region: str, focus: str, orgs: set[str], as_of: date) -> None:
     """A focus area's tie KPIs: gathering ties from the per-area pair summary, measure ties of the area's measures."""
     ap, ti, m, o = t.area_pairs, t.ties, t.measures, t.organisations
     oa, ob = o.alias("oa"), o.alias("ob")
@@ -135,7 +180,7 @@ def _ties_of_area(s: Session, q: Quantities, region: str, focus: str, active, as
         select(ti.c.org_a, ti.c.org_b).select_from(measure_ties).where(
             in_area, oa.c.sector.is_not(None), ob.c.sector.is_not(None), oa.c.sector != ob.c.sector)).subquery()
     q.cross_sector_ties = s.execute(select(func.count()).select_from(cross)).scalar_one()
-    active_orgs = select(active.c.organisation_id).distinct().scalar_subquery()
+    active_orgs = sorted(orgs)
     tied = union(
         select(ap.c.org_a, ap.c.org_b).where(ap.c.region == region, ap.c.focus_area == focus, ap.c.first_on <= as_of),
         select(ti.c.org_a, ti.c.org_b).where(in_area)).subquery()
@@ -154,21 +199,19 @@ def ties_from_sources(s: Session, q: Quantities, region: str, focus: str | None,
         .distinct().subquery())).scalar_one()
 
 
-def _ties_from_pairs(s: Session, q: Quantities, region: str, active, as_of: date) -> None:
-    """The region-wide tie KPIs from the pair summary (the same numbers as from every source's ties)."""
-    p, o = t.pairs, t.organisations
-    oa, ob = o.alias("oa"), o.alias("ob")
-    joined = (p.outerjoin(oa, and_(oa.c.region == p.c.region, oa.c.organisation_id == p.c.org_a))
-              .outerjoin(ob, and_(ob.c.region == p.c.region, ob.c.organisation_id == p.c.org_b)))
-    cross = or_(and_(p.c.origin == "gathering", p.c.first_cross_on <= as_of),
-                and_(p.c.origin == "measure", p.c.first_on <= as_of, oa.c.sector.is_not(None), ob.c.sector.is_not(None),
-                     oa.c.sector != ob.c.sector))
-    q.cross_sector_ties = s.execute(select(func.count()).select_from(
-        select(p.c.org_a, p.c.org_b).select_from(joined).where(p.c.region == region, cross).distinct().subquery())).scalar_one()
-    active_orgs = select(active.c.organisation_id).distinct().scalar_subquery()
-    q.active_ties = s.execute(select(func.count()).select_from(
-        select(p.c.org_a, p.c.org_b).where(p.c.region == region, p.c.first_on <= as_of, p.c.org_a.in_(active_orgs),
-                                           p.c.org_b.in_(active_orgs)).distinct().subquery())).scalar_one()
+def _ties_from_pairs(s: Session, q: Quantities, region: str, orgs: set[str], as_of: date) -> None:
+    """The region-wide tie KPIs from the merged pair summary (the same numbers as from every source's ties)."""
+    pf = t.pair_firsts
+    q.cross_sector_ties = s.execute(select(func.count()).where(pf.c.region == region, pf.c.cross_on <= as_of)).scalar_one()
+    tied = and_(pf.c.region == region, pf.c.first_on <= as_of)
+    others = sorted(set(s.execute(select(t.pair_orgs.c.organisation_id).where(t.pair_orgs.c.region == region)).scalars())
+                    - orgs)
+    if len(others) <= len(orgs):  # all ties less those with an organisation not taking part
+        q.active_ties = s.execute(select(func.count()).where(tied)).scalar_one() - (s.execute(select(func.count()).where(
+            tied, or_(pf.c.org_a.in_(others), pf.c.org_b.in_(others)))).scalar_one() if others else 0)
+    else:
+        active = sorted(orgs)
+        q.active_ties = s.execute(select(func.count()).where(tied, pf.c.org_a.in_(active), pf.c.org_b.in_(active))).scalar_one()
 
 
 def _communications(s: Session, q: Quantities, region: str, focus: str | None, as_of: date) -> None:
@@ -225,4 +268,10 @@ def effect_totals(s: Session, region: str, focus: str | None, as_of: date) -> di
 def kpi_values(s: Session, region: Region, focus: str | None, as_of: date) -> dict[str, float | None]:
     """Every KPI of the catalogue as of a date, uncached (tests, replay checks and the benchmark's ground truth)."""
     q = quantities(s, region.id, focus, as_of, [i.id for i in region.indicators])
+    return {k.id: k.compute(q) for k in catalogue(region)}
+
+
+def kpi_values_from_facts(s: Session, region: Region, focus: str | None, as_of: date) -> dict[str, float | None]:
+    """The same from the fact tables directly, without counters or pair summaries (the reference in tests)."""
+    q = quantities_from_facts(s, region.id, focus, as_of, [i.id for i in region.indicators])
     return {k.id: k.compute(q) for k in catalogue(region)}

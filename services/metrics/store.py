@@ -68,6 +68,19 @@ pairs = Table("mx_pairs", metadata, Column("region", String(64), primary_key=Tru
               Column("org_a", String(64), primary_key=True), Column("org_b", String(64), primary_key=True),
               Column("origin", String(16), primary_key=True),
               Column("first_on", Date), Column("first_cross_on", Date))
+# Both origins of a pair merged, for the region-wide tie KPIs: the first date of any tie, and of a tie across sectors
+# (a gathering's recorded sectors, or a measure tie between organisations registered in different sectors).
+pair_firsts = Table("mx_pair_firsts", metadata, Column("region", String(64), primary_key=True),
+                    Column("org_a", String(64), primary_key=True), Column("org_b", String(64), primary_key=True),
+                    Column("first_on", Date), Column("cross_on", Date))
+Index("ix_mx_pair_firsts_cross", pair_firsts.c.region, pair_firsts.c.cross_on)
+Index("ix_mx_pair_firsts_first", pair_firsts.c.region, pair_firsts.c.first_on, pair_firsts.c.org_a, pair_firsts.c.org_b)
+Index("ix_mx_pair_firsts_a", pair_firsts.c.region, pair_firsts.c.org_a, pair_firsts.c.first_on)
+Index("ix_mx_pair_firsts_b", pair_firsts.c.region, pair_firsts.c.org_b, pair_firsts.c.first_on)
+# Every organisation that is or was in a pair (only grows): those not taking part on a date are few, so the
+# network's ties among those taking part are counted as all ties less those of the others.
+pair_orgs = Table("mx_pair_orgs", metadata, Column("region", String(64), primary_key=True),
+                  Column("organisation_id", String(64), primary_key=True))
 # The same for gathering ties per focus area of the gathering (measure ties per focus area are few: read directly).
 area_pairs = Table("mx_area_pairs", metadata, Column("region", String(64), primary_key=True),
                    Column("focus_area", String(64), primary_key=True),
@@ -93,8 +106,22 @@ reports = Table("mx_effect_reports", metadata, *_key("report_id"),
                 Column("value", Float), Column("period_end", Date, index=True),
                 Column("supersedes_report_id", String(64), index=True), _v("report"))
 
-PROJECTIONS = (organisations, people, groups, memberships, gatherings, attendances, ties, pairs, area_pairs, communications, measures,
-               expectations, reports)
+# Dated counters (counters.py): each entity's contributions, and their sums per year, month and day.
+contributions = Table("mx_contributions", metadata, Column("region", String(64), primary_key=True),
+                      Column("entity", String(140), primary_key=True), Column("scope", String(64), primary_key=True),
+                      Column("metric", String(100), primary_key=True), Column("day", Date, primary_key=True),
+                      Column("value", Float, nullable=False))
+Index("ix_mx_contributions_metric", contributions.c.region, contributions.c.scope, contributions.c.metric,
+      contributions.c.day)
+counts = Table("mx_counts", metadata, Column("region", String(64), primary_key=True),
+               Column("scope", String(64), primary_key=True), Column("period", String(12), primary_key=True),
+               Column("metric", String(100), primary_key=True), Column("value", Float, nullable=False))
+Index("ix_mx_memberships_org", memberships.c.region, memberships.c.organisation_id)
+Index("ix_mx_effect_reports_measure", reports.c.region, reports.c.measure_id)
+Index("ix_mx_effect_expectations_measure", expectations.c.region, expectations.c.measure_id)
+
+PROJECTIONS = (organisations, people, groups, memberships, gatherings, attendances, ties, pairs, pair_firsts, pair_orgs, area_pairs, communications,
+               measures, expectations, reports, contributions, counts)
 
 goals = Table("goals", metadata, Column("goal_id", String(36), primary_key=True),
               Column("region", String(64), nullable=False, index=True), Column("title", String(200), nullable=False),

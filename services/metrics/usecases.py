@@ -17,8 +17,8 @@ from kf.runtime.outbox import record_event
 from kf.runtime.service import ServiceRuntime
 from services.metrics import store as t
 from services.metrics.goals import GoalRuleBroken, GoalSpec, check_goal, evaluate, month_ends, period_ends
-from services.metrics.kpis import Kpi, catalogue
-from services.metrics.queries import active_memberships, quantities, tie_pairs
+from services.metrics.kpis import PARTS, Kpi, catalogue
+from services.metrics.queries import active_memberships, quantities, source_ties
 
 MAX_POINTS = 600
 
@@ -83,11 +83,12 @@ class MetricsUseCases:
     def values(self, s: Session, region: str, focus: str | None, as_of: date, kpis: list[Kpi]) -> dict[str, float | None]:
         indicators = [i.id for i in self.region(region).indicators]
         out: dict[str, float | None] = {}
-        for part in sorted({k.needs for k in kpis}):
-            def compute(part=part):
-                q = quantities(s, region, focus, as_of, indicators, {part})
-                return {k.id: k.compute(q) for k in catalogue(self.region(region)) if k.needs == part}
-            out.update(self.cache.get_or_compute((region, focus, as_of, part), compute))
+        # Two reads: the dated counters (every KPI but the ties) and the pair summaries (the ties).
+        for group in sorted({_read(k) for k in kpis}):
+            def compute(group=group):
+                q = quantities(s, region, focus, as_of, indicators, {"ties"} if group == "ties" else set(PARTS) - {"ties"})
+                return {k.id: k.compute(q) for k in catalogue(self.region(region)) if _read(k) == group}
+            out.update(self.cache.get_or_compute((region, focus, as_of, group), compute))
         return {k.id: _clean(out[k.id]) for k in kpis}
 
     def kpis(self, region: str, focus: str | None, as_of: date | None, only: list[str] | None = None) -> list[dict]:
@@ -214,7 +215,7 @@ class MetricsUseCases:
                 node["members"] += 1
                 node["decision_makers"] += m.role_kind == "leader"
             edges: dict[tuple[str, str], dict] = {}
-            for a, b, crosses, origin in s.execute(select(tie_pairs(region, None, as_of).subquery())):
+            for a, b, crosses, origin in source_ties(s, region, as_of):
                 edge = edges.setdefault((a, b), {"source": a, "target": b, "weight": 0, "origins": {"gathering": 0, "measure": 0},
                                                  "cross_sector": False})
                 edge["weight"] += 1
@@ -248,6 +249,10 @@ def _fields(body) -> dict:
     return {"title": body.title, "kpi": body.kpi, "focus_area": body.focus_area, "baseline_value": body.baseline_value,
             "baseline_date": body.baseline_date, "target_value": body.target_value, "target_date": body.target_date,
             "method": body.method.value}
+
+
+def _read(kpi: Kpi) -> str:
+    return "ties" if kpi.needs == "ties" else "counts"
 
 
 def _clean(value):

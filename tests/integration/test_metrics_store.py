@@ -8,10 +8,14 @@ from datetime import date
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from bench.history import History
+from alembic import command
+
+from bench.history import AREAS, History, realistic
 from kf.regiondata import load_region
 from kf.runtime.alembic_tools import differences
+from kf.registry import get_service
 from kf.runtime.db import make_engine
+from kf.runtime.migrations import alembic_config
 from kf.testing.fixtures import migrate
 from services.metrics import store as t
 from services.metrics.handlers import apply_envelopes
@@ -37,5 +41,28 @@ def test_kpis_on_a_migrated_database_equal_the_hand_computed_ones(database_url):
             assert (v["cross_sector_ties"], v["attendances"], v["gatherings_held"]) == (1, 2, 1)
             assert s.execute(select(func.count()).select_from(t.ties)).scalar_one() == 0  # measures only
             assert s.execute(text("SELECT count(*) FROM mx_pairs WHERE origin = 'gathering'")).scalar_one() == 1
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_to_the_dated_counters_fills_them_from_the_facts(database_url):
+    """A database from before the counters (revision 0004) gets them filled by the migration: the KPIs are the ones
+    incremental consumption gives."""
+    history = realistic(300, seed=11).events
+    region = load_region("ostfold")
+    dates = (date(2019, 4, 30), date(2019, 12, 31), date(2030, 1, 1))
+    migrate("metrics", database_url)
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as s:
+            apply_envelopes(s, history, ["ostfold"], batch_size=25)
+            s.commit()
+            incremental = {(f, d): kpi_values(s, region, f, d) for f in (None, *AREAS) for d in dates}
+        config = alembic_config("metrics", str(get_service("metrics").migrations_dir()), database_url)
+        command.downgrade(config, "0004_metrics")  # the counters and the merged pair summary are gone
+        command.upgrade(config, "head")
+        with Session(engine) as s:
+            assert s.execute(select(func.count()).select_from(t.counts)).scalar_one() > 0
+            assert {(f, d): kpi_values(s, region, f, d) for f in (None, *AREAS) for d in dates} == incremental
     finally:
         engine.dispose()

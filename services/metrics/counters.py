@@ -1,0 +1,258 @@
+"""Dated counters: what each fact contributes to the KPIs on which day, summed so a KPI as of any date reads a few
+hundred rows instead of every fact.
+
+Each entity (a gathering, a communication, a measure, a membership, an organisation's participation, a measure's
+effects) contributes signed values to metrics on days, per scope ('' for the whole region, else a focus area):
+a gathering +1 `gatherings_held` on its held date; a membership +1 `members` when it starts and -1 when it ends.
+A metric as of a date is the sum of the contributions dated on or before it.
+
+When a batch changes an entity, its contributions are recomputed from its rows; the difference to the stored ones
+(`mx_contributions`) is added to the sums (`mx_counts`), kept per year, month and day so a date's sum reads the
+years before it, the months of its year before it and the days of its month up to it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from sqlalchemy import bindparam, delete, func, insert, literal, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services.metrics import store as t
+from services.metrics.bulk import executemany
+
+CHUNK = 500
+YEAR = timedelta(days=365)
+
+Contribution = dict[tuple[str, str, date], float]  # (scope, metric, day) -> value
+
+
+def _areas(text: str | None) -> list[str]:
+    return [a for a in (text or "").split(",") if a]
+
+
+def _add(out: Contribution, scopes: Iterable[str], metric: str, day: date | None, value: float) -> None:
+    if day is None or not value:
+        return
+    for scope in scopes:
+        k = (scope, metric, day)
+        out[k] = out.get(k, 0) + value
+
+
+def _span(out: Contribution, scopes, metric: str, start: date | None, end: date | None, value: float = 1) -> None:
+    """+value from `start` until the day before `end` (for ever without an end)."""
+    if start is None or (end is not None and end <= start):
+        return
+    _add(out, scopes, metric, start, value)
+    if end is not None:
+        _add(out, scopes, metric, end, -value)
+
+
+def _union(spans: Iterable[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
+    """Merge half-open spans [start, end) (end None = open) into disjoint ones."""
+    out: list[list] = []
+    for start, end in sorted(spans, key=lambda s: s[0]):
+        if out and (out[-1][1] is None or start <= out[-1][1]):
+            if out[-1][1] is not None and (end is None or end > out[-1][1]):
+                out[-1][1] = end
+        else:
+            out.append([start, end])
+    return [(s, e) for s, e in out]
+
+
+def _intersect(a: tuple[date, date | None], spans: list[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
+    out = []
+    for start, end in spans:
+        s = max(a[0], start)
+        e = a[1] if end is None else (end if a[1] is None else min(a[1], end))
+        if e is None or e > s:
+            out.append((s, e))
+    return out
+
+
+# contributions of each kind of entity (pure) ------------------------------------------------------
+def gathering(held_on: date, focus_areas: str | None, attendees: int) -> Contribution:
+    out: Contribution = {}
+    scopes = ["", *_areas(focus_areas)]
+    _add(out, scopes, "gatherings_held", held_on, 1)
+    _add(out, scopes, "attendances", held_on, attendees)
+    return out
+
+
+def communication(row) -> Contribution:
+    out: Contribution = {}
+    scopes = ["", *_areas(row.focus_areas)]
+    _add(out, scopes, "communications", row.published_on, 1)
+    reach = row.recipients if row.recipients is not None else (row.views if row.views is not None else 0)
+    _add(out, scopes, "reach", row.published_on, reach)
+    return out
+
+
+def measure(row) -> Contribution:
+    out: Contribution = {}
+    scopes = ["", row.focus_area] if row.focus_area else [""]
+    for metric, day in (("proposed", row.proposed_on), ("adopted", row.adopted_on), ("rejected", row.rejected_on),
+                        ("anchored", row.accepted_on), ("completed", row.completed_on)):
+        _add(out, scopes, metric, day, 1)
+    decided = row.adopted_on if row.adopted_on is not None else row.rejected_on
+    if row.proposed_on is not None and decided is not None:
+        _add(out, scopes, f"decision_days:{(decided - row.proposed_on).days}", decided, 1)
+    return out
+
+
+def membership(row, role_kind: str | None, focus_area: str | None, attended: list[date]) -> Contribution:
+    """Active from joined_on until left_on; a mandate counts from its date, attendance for 365 days from a gathering."""
+    out: Contribution = {}
+    if row.joined_on is None or (row.left_on is not None and row.left_on <= row.joined_on):
+        return out
+    scopes = ["", focus_area] if focus_area else [""]
+    active = (row.joined_on, row.left_on)
+    _span(out, scopes, "members", *active)
+    _span(out, scopes, f"members:{row.sector or 'unknown'}", *active)
+    if role_kind == "leader":
+        _span(out, scopes, "leaders", *active)
+    if row.mandate_on is not None:
+        for span in _intersect(active, [(row.mandate_on, None)]):
+            _span(out, scopes, "mandated", *span)
+    for span in _intersect(active, _union((h, h + YEAR) for h in attended)):
+        _span(out, scopes, "attending", *span)
+    return out
+
+
+def organisation(spans_by_scope: dict[str, list[tuple[date, date | None]]]) -> Contribution:
+    """An organisation takes part while any of its memberships (of the scope's groups) is active."""
+    out: Contribution = {}
+    for scope, spans in spans_by_scope.items():
+        for span in _union(spans):
+            _span(out, [scope], "organisations", *span)
+    return out
+
+
+def effects(reports: list, superseded_on: dict[str, date], expectations: list) -> Contribution:
+    """A measure's reported effects and expected effects, per scope (the region and each report's focus area).
+
+    A report counts from its period end until a report superseding it has ended its period; an expected effect
+    counts from its baseline date and is reached while its measure's total for the indicator meets the target.
+    """
+    out: Contribution = {}
+    spans: dict[tuple[str, str], list[tuple[date, date | None, float]]] = defaultdict(list)  # (scope, indicator)
+    for r in reports:
+        if r.period_end is None:
+            continue
+        end = superseded_on.get(r.report_id)
+        if end is not None and end <= r.period_end:
+            continue
+        for scope in ("", r.focus_area) if r.focus_area else ("",):
+            _span(out, [scope], f"effect:{r.indicator}", r.period_end, end, r.value)
+            spans[(scope, r.indicator)].append((r.period_end, end, r.value))
+    for e in expectations:
+        for scope in ("", e.focus_area) if e.focus_area else ("",):
+            _add(out, [scope], "expectations", e.baseline_date, 1)
+            for span in _reached(e, spans.get((scope, e.indicator), [])):
+                _span(out, [scope], "expectations_reached", *span)
+    return out
+
+
+def _reached(e, spans: list[tuple[date, date | None, float]]) -> list[tuple[date, date | None]]:
+    """The spans from the baseline date on in which the total of the reports meets the target."""
+    if e.baseline_date is None:
+        return []
+    days = sorted({e.baseline_date} | {d for s, end, _ in spans for d in (s, end) if d is not None and d > e.baseline_date})
+    out: list[tuple[date, date | None]] = []
+    for i, day in enumerate(days):
+        total = sum(v for s, end, v in spans if s <= day and (end is None or end > day))
+        met = total >= e.target if e.target >= e.baseline else total <= e.target
+        if met:
+            nxt = days[i + 1] if i + 1 < len(days) else None
+            out.append((day, nxt))
+    return _union(out)
+
+
+# writing ---------------------------------------------------------------------------------------
+def replace(s: Session, region: str, contributions: dict[str, Contribution]) -> None:
+    """Store these entities' contributions and add their difference to the stored ones into the counts."""
+    if not contributions:
+        return
+    c = t.contributions
+    stored: dict[str, Contribution] = defaultdict(dict)
+    entities = sorted(contributions)
+    for i in range(0, len(entities), CHUNK):
+        for entity, scope, metric, day, value in s.execute(_STORED, {"region": region, "ids": entities[i:i + CHUNK]}):
+            stored[entity][(scope, metric, day)] = value
+    deltas: dict[tuple[str, str, date], float] = defaultdict(float)
+    changed = []
+    for entity, new in contributions.items():
+        old = stored.get(entity, {})
+        if new == old:
+            continue
+        changed.append(entity)
+        for k, v in new.items():
+            deltas[k] += v
+        for k, v in old.items():
+            deltas[k] -= v
+    if not changed:
+        return
+    for i in range(0, len(changed), CHUNK):
+        s.execute(_DELETE, {"region": region, "ids": changed[i:i + CHUNK]})
+    executemany(s, _INSERT, [{"region": region, "entity": entity, "scope": scope, "metric": metric, "day": day,
+                              "value": value} for entity in changed for (scope, metric, day), value in contributions[entity].items()])
+    rows: dict[tuple[str, str, str], float] = defaultdict(float)
+    for (scope, metric, day), value in deltas.items():
+        if value:
+            for period in (f"Y{day.year:04d}", f"M{day.year:04d}-{day.month:02d}", f"D{day.isoformat()}"):
+                rows[(scope, metric, period)] += value
+    executemany(s, _add_statement(s), [{"region": region, "scope": scope, "metric": metric, "period": period, "value": v}
+                                      for (scope, metric, period), v in rows.items() if v])
+
+
+def sums(s: Session, region: str, scope: str, as_of: date) -> dict[str, float]:
+    """Every metric of a scope summed over the contributions dated on or before `as_of`."""
+    y, m = f"{as_of.year:04d}", f"{as_of.month:02d}"
+    params = {"region": region, "scope": scope, "y": f"Y{y}", "m0": f"M{y}-", "m": f"M{y}-{m}",
+              "d0": f"D{y}-{m}-", "d": f"D{as_of.isoformat()}"}
+    return {metric: value for metric, value in s.execute(_SUMS, params)}
+
+
+def spans_of(s: Session, region: str, scope: str, metric: str, as_of: date) -> set[str]:
+    """The entities whose contributions to a metric sum to non-zero as of a date (e.g. organisations taking part)."""
+    return {entity for entity, in s.execute(_ACTIVE_ENTITIES, {"region": region, "scope": scope, "metric": metric,
+                                                               "as_of": as_of})}
+
+
+_c, _n = t.contributions, t.counts
+_IDS = bindparam("ids", expanding=True)
+_STORED = select(_c.c.entity, _c.c.scope, _c.c.metric, _c.c.day, _c.c.value).where(
+    _c.c.region == bindparam("region"), _c.c.entity.in_(_IDS))
+_DELETE = delete(_c).where(_c.c.region == bindparam("region"), _c.c.entity.in_(_IDS))
+_INSERT = insert(_c)
+_p = _n.c.period
+
+
+def _range(low, high, inclusive: bool):
+    return select(_n.c.metric, _n.c.value).where(_n.c.region == bindparam("region"), _n.c.scope == bindparam("scope"),
+                                                  _p > low, _p <= high if inclusive else _p < high)
+
+
+# Three index ranges (an OR of them would scan the scope's every row): earlier years, earlier months of the year,
+# the days of the month up to the date.
+_parts = union_all(_range(literal("Y"), bindparam("y"), False), _range(bindparam("m0"), bindparam("m"), False),
+                   _range(bindparam("d0"), bindparam("d"), True)).subquery()
+_SUMS = select(_parts.c.metric, func.sum(_parts.c.value)).group_by(_parts.c.metric)
+_ACTIVE_ENTITIES = (select(_c.c.entity)
+                    .where(_c.c.region == bindparam("region"), _c.c.scope == bindparam("scope"),
+                           _c.c.metric == bindparam("metric"), _c.c.day <= bindparam("as_of"))
+                    .group_by(_c.c.entity).having(func.sum(_c.c.value) != 0))
+_ADD: dict[str, object] = {}
+
+
+def _add_statement(s: Session):
+    dialect = s.get_bind().dialect.name
+    stmt = _ADD.get(dialect)
+    if stmt is None:
+        ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_n)
+        stmt = _ADD[dialect] = ins.on_conflict_do_update(index_elements=[c.name for c in _n.primary_key.columns],
+                                                         set_={"value": _n.c.value + ins.excluded.value})
+    return stmt

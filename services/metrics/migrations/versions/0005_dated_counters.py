@@ -1,0 +1,99 @@
+"""dated counters (each entity's contributions to the KPIs, summed per year, month and day) and the pair summary with
+both origins merged
+
+Revision ID: 0005_metrics
+Revises: 0004_metrics
+Create Date: 2026-11-28 05:40:00
+
+The counters are filled from the fact tables already there, so no replay is needed. Unlike the schema, this fill
+uses the service's code of the day (services.metrics.refresh), as `kf replay metrics` would.
+"""
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+
+revision = '0005_metrics'
+down_revision = '0004_metrics'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('mx_contributions',
+    sa.Column('region', sa.String(length=64), nullable=False),
+    sa.Column('entity', sa.String(length=140), nullable=False),
+    sa.Column('scope', sa.String(length=64), nullable=False),
+    sa.Column('metric', sa.String(length=100), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('value', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('region', 'entity', 'scope', 'metric', 'day')
+    )
+    with op.batch_alter_table('mx_contributions', schema=None) as batch_op:
+        batch_op.create_index('ix_mx_contributions_metric', ['region', 'scope', 'metric', 'day'], unique=False)
+    op.create_table('mx_counts',
+    sa.Column('region', sa.String(length=64), nullable=False),
+    sa.Column('scope', sa.String(length=64), nullable=False),
+    sa.Column('period', sa.String(length=12), nullable=False),
+    sa.Column('metric', sa.String(length=100), nullable=False),
+    sa.Column('value', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('region', 'scope', 'period', 'metric')
+    )
+    op.create_table('mx_pair_firsts',
+    sa.Column('region', sa.String(length=64), nullable=False),
+    sa.Column('org_a', sa.String(length=64), nullable=False),
+    sa.Column('org_b', sa.String(length=64), nullable=False),
+    sa.Column('first_on', sa.Date(), nullable=True),
+    sa.Column('cross_on', sa.Date(), nullable=True),
+    sa.PrimaryKeyConstraint('region', 'org_a', 'org_b')
+    )
+    with op.batch_alter_table('mx_pair_firsts', schema=None) as batch_op:
+        batch_op.create_index('ix_mx_pair_firsts_cross', ['region', 'cross_on'], unique=False)
+        batch_op.create_index('ix_mx_pair_firsts_first', ['region', 'first_on', 'org_a', 'org_b'], unique=False)
+        batch_op.create_index('ix_mx_pair_firsts_a', ['region', 'org_a', 'first_on'], unique=False)
+        batch_op.create_index('ix_mx_pair_firsts_b', ['region', 'org_b', 'first_on'], unique=False)
+    op.create_table('mx_pair_orgs',
+    sa.Column('region', sa.String(length=64), nullable=False),
+    sa.Column('organisation_id', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('region', 'organisation_id')
+    )
+    op.get_bind().execute(sa.text(
+        "INSERT INTO mx_pair_firsts (region, org_a, org_b, first_on, cross_on) "
+        "SELECT p.region, p.org_a, p.org_b, MIN(p.first_on), MIN(CASE WHEN p.origin = 'gathering' THEN p.first_cross_on "
+        "WHEN oa.sector IS NOT NULL AND ob.sector IS NOT NULL AND oa.sector <> ob.sector THEN p.first_on END) "
+        "FROM mx_pairs p LEFT JOIN mx_organisations oa ON oa.region = p.region AND oa.organisation_id = p.org_a "
+        "LEFT JOIN mx_organisations ob ON ob.region = p.region AND ob.organisation_id = p.org_b "
+        "GROUP BY p.region, p.org_a, p.org_b"))
+    op.get_bind().execute(sa.text(
+        "INSERT INTO mx_pair_orgs (region, organisation_id) SELECT region, org_a FROM mx_pair_firsts "
+        "UNION SELECT region, org_b FROM mx_pair_firsts"))
+    with op.batch_alter_table('mx_memberships', schema=None) as batch_op:
+        batch_op.create_index('ix_mx_memberships_org', ['region', 'organisation_id'], unique=False)
+    with op.batch_alter_table('mx_effect_reports', schema=None) as batch_op:
+        batch_op.create_index('ix_mx_effect_reports_measure', ['region', 'measure_id'], unique=False)
+    with op.batch_alter_table('mx_effect_expectations', schema=None) as batch_op:
+        batch_op.create_index('ix_mx_effect_expectations_measure', ['region', 'measure_id'], unique=False)
+    from services.metrics.refresh import rebuild
+    session = Session(bind=op.get_bind())
+    rebuild(session)
+    session.flush()
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('mx_effect_expectations', schema=None) as batch_op:
+        batch_op.drop_index('ix_mx_effect_expectations_measure')
+    with op.batch_alter_table('mx_effect_reports', schema=None) as batch_op:
+        batch_op.drop_index('ix_mx_effect_reports_measure')
+    with op.batch_alter_table('mx_memberships', schema=None) as batch_op:
+        batch_op.drop_index('ix_mx_memberships_org')
+    with op.batch_alter_table('mx_contributions', schema=None) as batch_op:
+        batch_op.drop_index('ix_mx_contributions_metric')
+    with op.batch_alter_table('mx_pair_firsts', schema=None) as batch_op:
+        batch_op.drop_index('ix_mx_pair_firsts_b')
+        batch_op.drop_index('ix_mx_pair_firsts_a')
+        batch_op.drop_index('ix_mx_pair_firsts_first')
+        batch_op.drop_index('ix_mx_pair_firsts_cross')
+    op.drop_table('mx_pair_orgs')
+    op.drop_table('mx_pair_firsts')
+    op.drop_table('mx_counts')
+    op.drop_table('mx_contributions')

@@ -1,0 +1,160 @@
+"""After a batch's facts are written: recompute the dated counters of every entity the batch may have changed.
+
+A membership's contributions read its person (role), its group (focus area) and its person's attendance; an
+organisation's read all its memberships; a measure's effects read all its reports and expected effects. So a batch
+that changes a person, a group, a gathering's attendance or a correcting report refreshes those entities too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.orm import Session
+
+from services.metrics import counters
+from services.metrics import store as t
+
+CHUNK = 500
+
+
+@dataclass
+class Touched:
+    """What a batch wrote, by (region, id)."""
+
+    rows: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))  # table name -> keys
+    gatherings: dict = field(default_factory=dict)  # (region, gathering id) -> pairs.Replaced
+    people: set[tuple[str, str]] = field(default_factory=set)  # attendees of replaced gatherings, old and new
+    effect_measures: set[tuple[str, str]] = field(default_factory=set)
+    superseded: set[tuple[str, str]] = field(default_factory=set)  # report ids a written report supersedes
+
+
+def refresh(s: Session, touched: Touched) -> None:
+    out: dict[str, dict[str, counters.Contribution]] = defaultdict(dict)
+    for (region, gid), r in touched.gatherings.items():
+        out[region][f"g:{gid}"] = counters.gathering(r.held_on, r.focus_areas, len(r.attendees))
+    for region, row in _rows(s, t.communications, "communication_id", touched.rows.get(t.communications.name, ())):
+        out[region][f"c:{row.communication_id}"] = counters.communication(row)
+    for region, row in _rows(s, t.measures, "measure_id", touched.rows.get(t.measures.name, ())):
+        out[region][f"x:{row.measure_id}"] = counters.measure(row)
+    _effects(s, touched, out)
+    _memberships(s, touched, out)
+    for region, contributions in out.items():
+        counters.replace(s, region, contributions)
+
+
+def rebuild(s: Session) -> None:
+    """Recompute every entity's counters from the fact tables (after a migration added or changed them)."""
+    s.execute(delete(t.contributions))
+    s.execute(delete(t.counts))
+    touched = Touched()
+    for table, column in ((t.communications, "communication_id"), (t.measures, "measure_id"),
+                          (t.memberships, "membership_id")):
+        touched.rows[table.name] = {tuple(r) for r in s.execute(select(table.c.region, table.c[column]))}
+    for table in (t.reports, t.expectations):
+        touched.effect_measures |= {tuple(r) for r in s.execute(select(table.c.region, table.c.measure_id))}
+    refresh(s, touched)
+    g = t.gatherings
+    out: dict[str, dict[str, counters.Contribution]] = defaultdict(dict)
+    for row in s.execute(select(g.c.region, g.c.gathering_id, g.c.held_on, g.c.focus_areas, g.c.attendees)):
+        out[row.region][f"g:{row.gathering_id}"] = counters.gathering(row.held_on, row.focus_areas, row.attendees or 0)
+    for region, contributions in out.items():
+        counters.replace(s, region, contributions)
+
+
+def _effects(s: Session, touched: Touched, out) -> None:
+    r, e = t.reports, t.expectations
+    measures = set(touched.effect_measures)
+    for region, row in _rows(s, r, "report_id", touched.superseded, columns=[r.c.report_id, r.c.measure_id]):
+        measures.add((region, row.measure_id))
+    for region, ids in _by_region(measures).items():
+        for chunk in _chunks(ids):
+            reports = s.execute(_REPORTS_OF, {"region": region, "ids": chunk}).all()
+            expectations = s.execute(_EXPECTATIONS_OF, {"region": region, "ids": chunk}).all()
+            superseded_on = {}
+            report_ids = [x.report_id for x in reports]
+            for sub in _chunks(report_ids):
+                superseded_on.update(s.execute(_SUPERSEDED_ON, {"region": region, "ids": sub}).all())
+            by_measure: dict[str, tuple[list, list]] = {mid: ([], []) for mid in chunk}
+            for x in reports:
+                by_measure[x.measure_id][0].append(x)
+            for x in expectations:
+                by_measure[x.measure_id][1].append(x)
+            for mid, (rs, es) in by_measure.items():
+                out[region][f"e:{mid}"] = counters.effects(rs, superseded_on, es)
+
+
+def _memberships(s: Session, touched: Touched, out) -> None:
+    m = t.memberships
+    ids: dict[str, set[str]] = defaultdict(set)
+    for region, mid in touched.rows.get(m.name, ()):
+        ids[region].add(mid)
+    for column, keys in ((m.c.person_id, touched.rows.get(t.people.name, set()) | touched.people),
+                         (m.c.group_id, touched.rows.get(t.groups.name, ()))):
+        for region, values in _by_region(keys).items():
+            for chunk in _chunks(values):
+                ids[region].update(s.execute(select(m.c.membership_id).where(
+                    m.c.region == region, column.in_(chunk))).scalars())
+    for region, membership_ids in ids.items():
+        rows = []
+        for chunk in _chunks(sorted(membership_ids)):
+            rows.extend(s.execute(_MEMBERSHIPS, {"region": region, "ids": chunk}))
+        people = {r.person_id for r in rows if r.person_id}
+        attended: dict[str, list] = defaultdict(list)
+        for chunk in _chunks(sorted(people)):
+            for person_id, held_on in s.execute(_ATTENDED, {"region": region, "ids": chunk}):
+                attended[person_id].append(held_on)
+        for row in rows:
+            out[region][f"m:{row.membership_id}"] = counters.membership(row, row.person_role or row.role_kind,
+                                                                         row.focus_area, attended.get(row.person_id, []))
+        orgs = sorted({r.organisation_id for r in rows if r.organisation_id})
+        spans: dict[str, dict[str, list]] = {o: defaultdict(list) for o in orgs}
+        for chunk in _chunks(orgs):
+            for org, joined_on, left_on, focus_area in s.execute(_MEMBERSHIPS_OF_ORGS, {"region": region, "ids": chunk}):
+                if joined_on is None or (left_on is not None and left_on <= joined_on):
+                    continue
+                for scope in ("", focus_area) if focus_area else ("",):
+                    spans[org][scope].append((joined_on, left_on))
+        for org in orgs:
+            out[region][f"o:{org}"] = counters.organisation(spans[org])
+
+
+def _rows(s: Session, table, id_column: str, keys, columns=None):
+    for region, ids in _by_region(keys).items():
+        for chunk in _chunks(sorted(ids)):
+            query = select(*(columns or [table])).where(table.c.region == region, table.c[id_column].in_(chunk))
+            for row in s.execute(query):
+                yield region, row
+
+
+def _by_region(keys) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for region, ident in keys:
+        out[region].append(ident)
+    return out
+
+
+def _chunks(ids: list[str]):
+    ids = list(ids)
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i:i + CHUNK]
+
+
+_IDS = bindparam("ids", expanding=True)
+_m, _p, _g, _a, _r, _e = t.memberships, t.people, t.groups, t.attendances, t.reports, t.expectations
+_MEMBERSHIPS = (select(_m, _p.c.role_kind.label("person_role"), _g.c.focus_area)
+                .select_from(_m.outerjoin(_p, (_p.c.region == _m.c.region) & (_p.c.person_id == _m.c.person_id))
+                             .outerjoin(_g, (_g.c.region == _m.c.region) & (_g.c.group_id == _m.c.group_id)))
+                .where(_m.c.region == bindparam("region"), _m.c.membership_id.in_(_IDS)))
+_MEMBERSHIPS_OF_ORGS = (select(_m.c.organisation_id, _m.c.joined_on, _m.c.left_on, _g.c.focus_area)
+                        .select_from(_m.outerjoin(_g, (_g.c.region == _m.c.region) & (_g.c.group_id == _m.c.group_id)))
+                        .where(_m.c.region == bindparam("region"), _m.c.organisation_id.in_(_IDS)))
+_ATTENDED = select(_a.c.person_id, _a.c.held_on).where(_a.c.region == bindparam("region"), _a.c.person_id.in_(_IDS))
+_REPORTS_OF = select(_r.c.report_id, _r.c.measure_id, _r.c.focus_area, _r.c.indicator, _r.c.value, _r.c.period_end).where(
+    _r.c.region == bindparam("region"), _r.c.measure_id.in_(_IDS))
+_EXPECTATIONS_OF = select(_e.c.measure_id, _e.c.focus_area, _e.c.indicator, _e.c.baseline, _e.c.baseline_date,
+                          _e.c.target).where(_e.c.region == bindparam("region"), _e.c.measure_id.in_(_IDS))
+_SUPERSEDED_ON = (select(_r.c.supersedes_report_id, func.min(_r.c.period_end))
+                  .where(_r.c.region == bindparam("region"), _r.c.supersedes_report_id.in_(_IDS))
+                  .group_by(_r.c.supersedes_report_id))
