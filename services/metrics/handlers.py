@@ -87,8 +87,7 @@ def _measure_dated(field: str, date_attr: str, extra: Callable[[DomainEvent], di
         key, ver = _key(env, measure_id=e.measure_id), version(env)
         b.merge(t.measures, key, {f"{field}_on": getattr(e, date_attr), **(extra(e) if extra else {})}, group=field, ver=ver)
         b.merge(t.measures, key, {"focus_area": e.focus_area}, group="focus", ver=ver)
-        if field in ("proposed", "accepted"):
-            b.measure_changed(env.region, e.measure_id)  # its ties start on these dates
+        b.measure_changed(env.region, e.measure_id)  # its ties start on these dates and follow its focus area
     return handle
 
 

@@ -95,8 +95,9 @@ def gatherings_replaced(s: Session, replaced: dict[tuple[str, str], Replaced]) -
             for area in tagged:
                 _lower(new_areas, (region, area, x, y), r.held_on, cross)
     _lower_pairs(s, new_pairs)
-    _lower_firsts(s, [(r, x, y, f, fc) for (r, x, y, _), (f, fc) in new_pairs.items()])
     _lower_area_pairs(s, new_areas)
+    _lower_firsts(s, [(r, "", x, y, f, fc) for (r, x, y, _), (f, fc) in new_pairs.items()]
+                  + [(r, area, x, y, f, fc) for (r, area, x, y), (f, fc) in new_areas.items()])
 
     # A removed or moved tie matters only where it gave a pair its first date: recompute those pairs.
     suspects: dict[str, set[tuple[str, str]]] = defaultdict(set)
@@ -110,6 +111,7 @@ def gatherings_replaced(s: Session, replaced: dict[tuple[str, str], Replaced]) -
         stale = _stale_pairs(s, region, candidates, old_dates)
         for x, y in sorted(stale):
             recompute_gathering_pair(s, region, x, y)
+        recompute_firsts(s, region, pairs=stale)
     return people
 
 
@@ -145,7 +147,6 @@ def recompute_gathering_pair(s: Session, region: str, x: str, y: str) -> None:
     if per_area:
         s.execute(insert(t.area_pairs), [{"region": region, "focus_area": area, "org_a": x, "org_b": y, "first_on": f,
                                           "first_cross_on": fc} for area, (f, fc) in per_area.items()])
-    recompute_firsts(s, region, pair=(x, y))
 
 
 def _lower_pair(first, first_cross, on, cross):
@@ -170,45 +171,58 @@ def measure_ties(partners: str | None, proposed_on: date | None, owner: str | No
 
 
 def measures_changed(s: Session, keys: list[tuple[str, str]]) -> None:
-    """Recompute the ties of these measures from their rows (their focus area is joined when queried)."""
-    m, ti = t.measures, t.ties
-    wanted: dict[tuple[str, str], dict] = {}
-    stored: dict[tuple[str, str], dict] = defaultdict(dict)
+    """Recompute the ties of these measures from their rows: which pairs, from when, in which focus area."""
+    wanted: dict[tuple[str, str], tuple] = {}
+    stored: dict[tuple[str, str], tuple] = {}
     for region, ids in _by_region(keys).items():
         for chunk in _chunks(ids):
             for row in s.execute(_MEASURE_ROWS, {"region": region, "ids": chunk}):
-                wanted[(region, row.measure_id)] = measure_ties(row.partners, row.proposed_on, row.owner_organisation_id,
-                                                                row.accepted_on)
-            for mid, x, y, on in s.execute(_MEASURE_TIES, {"region": region, "ids": chunk}):
-                stored[(region, mid)][(x, y)] = on
-    changed = [k for k in keys if wanted.get(k, {}) != stored.get(k, {})]
+                wanted[(region, row.measure_id)] = (row.focus_area, measure_ties(
+                    row.partners, row.proposed_on, row.owner_organisation_id, row.accepted_on))
+            for mid, x, y, on, area in s.execute(_MEASURE_TIES, {"region": region, "ids": chunk}):
+                stored.setdefault((region, mid), (area, {}))[1][(x, y)] = on
+    changed = [k for k in keys if _tied(wanted.get(k)) != _tied(stored.get(k))]
     if not changed:
         return
     for region, ids in _by_region(changed).items():
         for chunk in _chunks(ids):
             s.execute(_DELETE_MEASURE_TIES, {"region": region, "ids": chunk})
     rows = [{"region": region, "origin": "measure", "source_id": mid, "org_a": x, "org_b": y, "tie_on": on,
-             "sector_a": None, "sector_b": None, "focus_areas": None}
-            for region, mid in changed for (x, y), on in wanted.get((region, mid), {}).items()]
+             "sector_a": None, "sector_b": None, "focus_areas": wanted[(region, mid)][0]}
+            for region, mid in changed if (region, mid) in wanted for (x, y), on in wanted[(region, mid)][1].items()]
     executemany(s, _INSERT_TIE, rows)
     new_pairs: dict[tuple, tuple] = {}
     for row in rows:
         _lower(new_pairs, (row["region"], row["org_a"], row["org_b"], "measure"), row["tie_on"], False)
     _lower_pairs(s, new_pairs)
-    sectors = _sectors(s, {(r, o) for (r, x, y, _) in new_pairs for o in (x, y)})
-    _lower_firsts(s, [(r, x, y, f, f if _crosses(sectors.get((r, x)), sectors.get((r, y))) else None)
-                      for (r, x, y, _), (f, _fc) in new_pairs.items()])
-    # Ties removed or moved later: recompute those pairs from the measure ties left.
+    sectors = _sectors(s, {(row["region"], o) for row in rows for o in (row["org_a"], row["org_b"])})
+    firsts = []
+    for row in rows:
+        region, x, y, on = row["region"], row["org_a"], row["org_b"], row["tie_on"]
+        cross = on if _crosses(sectors.get((region, x)), sectors.get((region, y))) else None
+        firsts += [(region, scope, x, y, on, cross) for scope in ("", row["focus_areas"]) if scope is not None]
+    _lower_firsts(s, firsts)
+    # Ties removed, moved later or moved to another focus area: recompute those pairs from the measure ties left.
+    redo: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for k in changed:
-        region, now = k[0], wanted.get(k, {})
-        for (x, y), on in stored.get(k, {}).items():
-            if (x, y) not in now or now[(x, y)] > on:
-                first = s.execute(_FIRST_MEASURE_TIE, {"region": region, "a": x, "b": y}).scalar()
-                s.execute(_DELETE_PAIR, {"region": region, "a": x, "b": y, "origin": "measure"})
-                if first is not None:
-                    s.execute(insert(t.pairs), [{"region": region, "org_a": x, "org_b": y, "origin": "measure",
-                                                 "first_on": first, "first_cross_on": None}])
-                recompute_firsts(s, region, pair=(x, y))
+        region, (area, now) = k[0], wanted.get(k, (None, {}))
+        old_area, before = stored.get(k, (None, {}))
+        for (x, y), on in before.items():
+            if (x, y) not in now or now[(x, y)] > on or area != old_area:
+                redo[region].add((x, y))
+    for region, pairs in redo.items():
+        for x, y in sorted(pairs):
+            first = s.execute(_FIRST_MEASURE_TIE, {"region": region, "a": x, "b": y}).scalar()
+            s.execute(_DELETE_PAIR, {"region": region, "a": x, "b": y, "origin": "measure"})
+            if first is not None:
+                s.execute(insert(t.pairs), [{"region": region, "org_a": x, "org_b": y, "origin": "measure",
+                                             "first_on": first, "first_cross_on": None}])
+        recompute_firsts(s, region, pairs=pairs)
+
+
+def _tied(entry):
+    area, ties = entry if entry is not None else (None, {})
+    return (area, ties) if ties else (None, {})
 
 
 # both origins merged -----------------------------------------------------------------------------
@@ -228,14 +242,15 @@ def _sectors(s: Session, orgs: set[tuple[str, str]]) -> dict[tuple[str, str], st
 
 
 def _lower_firsts(s: Session, rows: list[tuple]) -> None:
+    """Lower merged first dates: rows of (region, scope, org_a, org_b, first, first across sectors)."""
     merged: dict[tuple, tuple] = {}
-    for region, x, y, first, cross in rows:
-        f, c = merged.get((region, x, y), (None, None))
-        merged[(region, x, y)] = (first if f is None or (first is not None and first < f) else f,
-                                  cross if c is None or (cross is not None and cross < c) else c)
-    _lower_only(s, t.pair_firsts, [{"region": r, "org_a": x, "org_b": y, "first_on": f, "cross_on": c}
-                                   for (r, x, y), (f, c) in merged.items()], columns=("first_on", "cross_on"))
-    orgs = sorted({(r, o) for (r, x, y) in merged for o in (x, y)})
+    for region, scope, x, y, first, cross in rows:
+        f, c = merged.get((region, scope, x, y), (None, None))
+        merged[(region, scope, x, y)] = (first if f is None or (first is not None and first < f) else f,
+                                         cross if c is None or (cross is not None and cross < c) else c)
+    _lower_only(s, t.pair_firsts, [{"region": r, "scope": sc, "org_a": x, "org_b": y, "first_on": f, "cross_on": c}
+                                   for (r, sc, x, y), (f, c) in merged.items()], columns=("first_on", "cross_on"))
+    orgs = sorted({(r, o) for (r, _, x, y) in merged for o in (x, y)})
     executemany(s, _pair_orgs_statement(s), [{"region": r, "organisation_id": o} for r, o in orgs])
 
 
@@ -248,19 +263,55 @@ def _pair_orgs_statement(s: Session):
     return stmt
 
 
-def recompute_firsts(s: Session, region: str, *, pair: tuple[str, str] | None = None,
+def recompute_firsts(s: Session, region: str, *, pairs: set[tuple[str, str]] | None = None,
                      orgs: list[str] | None = None) -> None:
-    """Recompute merged rows from both origins' rows and the registered sectors: of one pair, or of every pair of
-    some organisations (after their sector changed)."""
-    pf = t.pair_firsts
-    if pair is not None:
-        where = and_(_pm.c.org_a == pair[0], _pm.c.org_b == pair[1])
-        s.execute(delete(pf).where(pf.c.region == region, pf.c.org_a == pair[0], pf.c.org_b == pair[1]))
+    """Recompute merged rows, every scope, from both origins' rows and the registered sectors: of some pairs, or of
+    every pair of some organisations (after their sector changed)."""
+    if pairs is not None:
+        if not pairs:
+            return
+        involved = sorted({o for pair in pairs for o in pair})
+
+        def wanted(x, y):
+            return (x, y) in pairs
     else:
-        where = or_(_pm.c.org_a.in_(orgs), _pm.c.org_b.in_(orgs))
-        s.execute(delete(pf).where(pf.c.region == region, or_(pf.c.org_a.in_(orgs), pf.c.org_b.in_(orgs))))
-    s.execute(insert(pf).from_select(["region", "org_a", "org_b", "first_on", "cross_on"],
-                                     _merged_firsts.where(_pm.c.region == region, where)))
+        involved = sorted(orgs)
+        chosen = set(orgs)
+
+        def wanted(x, y):
+            return x in chosen or y in chosen
+    found: dict[tuple[str, str, str], tuple] = {}
+    measure_ties: list[tuple] = []
+    for chunk in _chunks(involved):
+        params = {"region": region, "orgs": chunk}
+        for x, y, first, first_cross in s.execute(_GATHERING_PAIRS_OF_ORGS, params):  # measure ties: read below
+            if wanted(x, y):
+                found[("", x, y)] = _merge_pair(found.get(("", x, y)), first, first_cross)
+        for area, x, y, first, first_cross in s.execute(_AREA_PAIRS_OF_ORGS, params):
+            if wanted(x, y):
+                found[(area, x, y)] = _merge_pair(found.get((area, x, y)), first, first_cross)
+        for x, y, on, area in s.execute(_MEASURE_TIES_OF_ORGS, params):
+            if wanted(x, y):
+                measure_ties.append((x, y, on, area))
+    sectors = _sectors(s, {(region, o) for x, y, _, _ in measure_ties for o in (x, y)})
+    for x, y, on, area in measure_ties:
+        cross = on if _crosses(sectors.get((region, x)), sectors.get((region, y))) else None
+        for scope in ("", area) if area else ("",):
+            found[(scope, x, y)] = _merge_pair(found.get((scope, x, y)), on, cross)
+    pf = t.pair_firsts
+    if pairs is not None:
+        executemany(s, _DELETE_FIRSTS_OF_PAIR, [{"region": region, "org_a": x, "org_b": y} for x, y in sorted(pairs)])
+    else:
+        for chunk in _chunks(involved):
+            s.execute(delete(pf).where(pf.c.region == region, or_(pf.c.org_a.in_(chunk), pf.c.org_b.in_(chunk))))
+    executemany(s, _INSERT_FIRSTS, [{"region": region, "scope": scope, "org_a": x, "org_b": y, "first_on": f, "cross_on": c}
+                                    for (scope, x, y), (f, c) in found.items() if f is not None])
+
+
+def _merge_pair(current, first, cross):
+    f, c = current or (None, None)
+    return (first if f is None or (first is not None and first < f) else f,
+            cross if c is None or (cross is not None and cross < c) else c)
 
 
 # statements ------------------------------------------------------------------------------------
@@ -332,22 +383,24 @@ _DELETE_PAIR = delete(_p).where(_p.c.region == bindparam("region"), _p.c.origin 
                                 _p.c.org_a == bindparam("a"), _p.c.org_b == bindparam("b"))
 _DELETE_AREA_PAIRS = delete(_ap).where(_ap.c.region == bindparam("region"), _ap.c.org_a == bindparam("a"),
                                        _ap.c.org_b == bindparam("b"))
-_MEASURE_ROWS = select(_m.c.measure_id, _m.c.partners, _m.c.proposed_on, _m.c.owner_organisation_id, _m.c.accepted_on).where(
+_MEASURE_ROWS = select(_m.c.measure_id, _m.c.focus_area, _m.c.partners, _m.c.proposed_on, _m.c.owner_organisation_id,
+                       _m.c.accepted_on).where(
     _m.c.region == bindparam("region"), _m.c.measure_id.in_(_IDS))
-_MEASURE_TIES = select(_ti.c.source_id, _ti.c.org_a, _ti.c.org_b, _ti.c.tie_on).where(
+_MEASURE_TIES = select(_ti.c.source_id, _ti.c.org_a, _ti.c.org_b, _ti.c.tie_on, _ti.c.focus_areas).where(
     _ti.c.region == bindparam("region"), _ti.c.origin == "measure", _ti.c.source_id.in_(_IDS))
 _DELETE_MEASURE_TIES = delete(_ti).where(_ti.c.region == bindparam("region"), _ti.c.origin == "measure",
                                          _ti.c.source_id.in_(_IDS))
 _FIRST_MEASURE_TIE = select(func.min(_ti.c.tie_on)).where(
     _ti.c.region == bindparam("region"), _ti.c.origin == "measure", _ti.c.org_a == bindparam("a"),
     _ti.c.org_b == bindparam("b"))
-_pm, _o = t.pairs, t.organisations
-_oa, _ob = _o.alias("oa"), _o.alias("ob")
-_merged_firsts = (
-    select(_pm.c.region, _pm.c.org_a, _pm.c.org_b, func.min(_pm.c.first_on),
-           func.min(case((_pm.c.origin == "gathering", _pm.c.first_cross_on),
-                         (and_(_oa.c.sector.is_not(None), _ob.c.sector.is_not(None), _oa.c.sector != _ob.c.sector),
-                          _pm.c.first_on))))
-    .select_from(_pm.outerjoin(_oa, and_(_oa.c.region == _pm.c.region, _oa.c.organisation_id == _pm.c.org_a))
-                 .outerjoin(_ob, and_(_ob.c.region == _pm.c.region, _ob.c.organisation_id == _pm.c.org_b)))
-    .group_by(_pm.c.region, _pm.c.org_a, _pm.c.org_b))
+_ORGS = bindparam("orgs", expanding=True)
+_GATHERING_PAIRS_OF_ORGS = select(_p.c.org_a, _p.c.org_b, _p.c.first_on, _p.c.first_cross_on).where(
+    _p.c.region == bindparam("region"), _p.c.origin == "gathering", or_(_p.c.org_a.in_(_ORGS), _p.c.org_b.in_(_ORGS)))
+_AREA_PAIRS_OF_ORGS = select(_ap.c.focus_area, _ap.c.org_a, _ap.c.org_b, _ap.c.first_on, _ap.c.first_cross_on).where(
+    _ap.c.region == bindparam("region"), or_(_ap.c.org_a.in_(_ORGS), _ap.c.org_b.in_(_ORGS)))
+_MEASURE_TIES_OF_ORGS = select(_ti.c.org_a, _ti.c.org_b, _ti.c.tie_on, _ti.c.focus_areas).where(
+    _ti.c.region == bindparam("region"), _ti.c.origin == "measure", or_(_ti.c.org_a.in_(_ORGS), _ti.c.org_b.in_(_ORGS)))
+_pf = t.pair_firsts
+_DELETE_FIRSTS_OF_PAIR = delete(_pf).where(_pf.c.region == bindparam("region"), _pf.c.org_a == bindparam("org_a"),
+                                           _pf.c.org_b == bindparam("org_b"))
+_INSERT_FIRSTS = insert(_pf)

@@ -99,10 +99,7 @@ def quantities(s: Session, region: str, focus: str | None, as_of: date, indicato
     if "ties" in parts:
         orgs = {e.removeprefix("o:") for e in counters.spans_of(s, region, focus or "", "organisations", as_of)}
         q.organisations = len(orgs)
-        if focus is None:
-            _ties_from_pairs(s, q, region, orgs, as_of)
-        else:
-            _ties_of_area(s, q, region, focus, orgs, as_of)
+        _ties_from_pairs(s, q, region, focus or "", orgs, as_of)
     return q
 
 
@@ -167,27 +164,6 @@ def _gatherings(s: Session, q: Quantities, region: str, focus: str | None, as_of
         select(func.count(), func.sum(g.c.attendees)).where(held)).one())
 
 
-def _ties_of_area(s: Session, q: Quantities, region: str, focus: str, orgs: set[str], as_of: date) -> None:
-    """A focus area's tie KPIs: gathering ties from the per-area pair summary, measure ties of the area's measures."""
-    ap, ti, m, o = t.area_pairs, t.ties, t.measures, t.organisations
-    oa, ob = o.alias("oa"), o.alias("ob")
-    of_area = select(m.c.measure_id).where(m.c.region == region, m.c.focus_area == focus)
-    measure_ties = (ti.outerjoin(oa, and_(oa.c.region == ti.c.region, oa.c.organisation_id == ti.c.org_a))
-                    .outerjoin(ob, and_(ob.c.region == ti.c.region, ob.c.organisation_id == ti.c.org_b)))
-    in_area = and_(ti.c.region == region, ti.c.origin == "measure", ti.c.source_id.in_(of_area), ti.c.tie_on <= as_of)
-    cross = union(
-        select(ap.c.org_a, ap.c.org_b).where(ap.c.region == region, ap.c.focus_area == focus, ap.c.first_cross_on <= as_of),
-        select(ti.c.org_a, ti.c.org_b).select_from(measure_ties).where(
-            in_area, oa.c.sector.is_not(None), ob.c.sector.is_not(None), oa.c.sector != ob.c.sector)).subquery()
-    q.cross_sector_ties = s.execute(select(func.count()).select_from(cross)).scalar_one()
-    active_orgs = sorted(orgs)
-    tied = union(
-        select(ap.c.org_a, ap.c.org_b).where(ap.c.region == region, ap.c.focus_area == focus, ap.c.first_on <= as_of),
-        select(ti.c.org_a, ti.c.org_b).where(in_area)).subquery()
-    q.active_ties = s.execute(select(func.count()).select_from(tied).where(
-        tied.c.org_a.in_(active_orgs), tied.c.org_b.in_(active_orgs))).scalar_one()
-
-
 def ties_from_sources(s: Session, q: Quantities, region: str, focus: str | None, active, as_of: date) -> None:
     """The tie KPIs from every source's ties (the pair summaries' reference in tests)."""
     active_orgs = select(active.c.organisation_id).distinct().scalar_subquery()
@@ -199,11 +175,12 @@ def ties_from_sources(s: Session, q: Quantities, region: str, focus: str | None,
         .distinct().subquery())).scalar_one()
 
 
-def _ties_from_pairs(s: Session, q: Quantities, region: str, orgs: set[str], as_of: date) -> None:
-    """The region-wide tie KPIs from the merged pair summary (the same numbers as from every source's ties)."""
+def _ties_from_pairs(s: Session, q: Quantities, region: str, scope: str, orgs: set[str], as_of: date) -> None:
+    """The tie KPIs of a scope from the merged pair summary (the same numbers as from every source's ties)."""
     pf = t.pair_firsts
-    q.cross_sector_ties = s.execute(select(func.count()).where(pf.c.region == region, pf.c.cross_on <= as_of)).scalar_one()
-    tied = and_(pf.c.region == region, pf.c.first_on <= as_of)
+    q.cross_sector_ties = s.execute(select(func.count()).where(pf.c.region == region, pf.c.scope == scope,
+                                                               pf.c.cross_on <= as_of)).scalar_one()
+    tied = and_(pf.c.region == region, pf.c.scope == scope, pf.c.first_on <= as_of)
     others = sorted(set(s.execute(select(t.pair_orgs.c.organisation_id).where(t.pair_orgs.c.region == region)).scalars())
                     - orgs)
     if len(others) <= len(orgs):  # all ties less those with an organisation not taking part

@@ -53,8 +53,9 @@ Index("ix_mx_attendances_person_held", attendances.c.region, attendances.c.perso
 # Which gatherings an organisation was at, and whether another one was there too (pairs.py recomputes a pair).
 Index("ix_mx_attendances_org", attendances.c.region, attendances.c.organisation_id, attendances.c.gathering_id,
       attendances.c.sector)
-# One row per pair of organisations per measure (owner and partners); org_a < org_b. Gathering ties follow from
-# the attendance (pairs.py); rows of origin `gathering` are no longer written.
+# One row per pair of organisations per measure (owner and partners), with the measure's focus area in
+# `focus_areas`; org_a < org_b. Gathering ties follow from the attendance (pairs.py); rows of origin `gathering`
+# are no longer written.
 ties = Table("mx_ties", metadata, Column("region", String(64), primary_key=True),
              Column("origin", String(16), primary_key=True), Column("source_id", String(64), primary_key=True),
              Column("org_a", String(64), primary_key=True), Column("org_b", String(64), primary_key=True),
@@ -68,15 +69,19 @@ pairs = Table("mx_pairs", metadata, Column("region", String(64), primary_key=Tru
               Column("org_a", String(64), primary_key=True), Column("org_b", String(64), primary_key=True),
               Column("origin", String(16), primary_key=True),
               Column("first_on", Date), Column("first_cross_on", Date))
-# Both origins of a pair merged, for the region-wide tie KPIs: the first date of any tie, and of a tie across sectors
-# (a gathering's recorded sectors, or a measure tie between organisations registered in different sectors).
+# Both origins of a pair merged, per scope ('' for the region, else a focus area: gatherings tagged with it and
+# measures of it), for the tie KPIs: the first date of any tie, and of a tie across sectors (a gathering's recorded
+# sectors, or a measure tie between organisations registered in different sectors).
 pair_firsts = Table("mx_pair_firsts", metadata, Column("region", String(64), primary_key=True),
+                    Column("scope", String(64), primary_key=True),
                     Column("org_a", String(64), primary_key=True), Column("org_b", String(64), primary_key=True),
                     Column("first_on", Date), Column("cross_on", Date))
-Index("ix_mx_pair_firsts_cross", pair_firsts.c.region, pair_firsts.c.cross_on)
-Index("ix_mx_pair_firsts_first", pair_firsts.c.region, pair_firsts.c.first_on, pair_firsts.c.org_a, pair_firsts.c.org_b)
-Index("ix_mx_pair_firsts_a", pair_firsts.c.region, pair_firsts.c.org_a, pair_firsts.c.first_on)
-Index("ix_mx_pair_firsts_b", pair_firsts.c.region, pair_firsts.c.org_b, pair_firsts.c.first_on)
+Index("ix_mx_pair_firsts_cross", pair_firsts.c.region, pair_firsts.c.scope, pair_firsts.c.cross_on)
+Index("ix_mx_pair_firsts_first", pair_firsts.c.region, pair_firsts.c.scope, pair_firsts.c.first_on, pair_firsts.c.org_a,
+      pair_firsts.c.org_b)
+Index("ix_mx_pair_firsts_a", pair_firsts.c.region, pair_firsts.c.scope, pair_firsts.c.org_a, pair_firsts.c.first_on)
+Index("ix_mx_pair_firsts_b", pair_firsts.c.region, pair_firsts.c.scope, pair_firsts.c.org_b, pair_firsts.c.first_on)
+Index("ix_mx_pair_firsts_pair", pair_firsts.c.region, pair_firsts.c.org_a, pair_firsts.c.org_b)
 # Every organisation that is or was in a pair (only grows): those not taking part on a date are few, so the
 # network's ties among those taking part are counted as all ties less those of the others.
 pair_orgs = Table("mx_pair_orgs", metadata, Column("region", String(64), primary_key=True),

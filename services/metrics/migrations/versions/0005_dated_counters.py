@@ -41,30 +41,43 @@ def upgrade() -> None:
     )
     op.create_table('mx_pair_firsts',
     sa.Column('region', sa.String(length=64), nullable=False),
+    sa.Column('scope', sa.String(length=64), nullable=False),
     sa.Column('org_a', sa.String(length=64), nullable=False),
     sa.Column('org_b', sa.String(length=64), nullable=False),
     sa.Column('first_on', sa.Date(), nullable=True),
     sa.Column('cross_on', sa.Date(), nullable=True),
-    sa.PrimaryKeyConstraint('region', 'org_a', 'org_b')
+    sa.PrimaryKeyConstraint('region', 'scope', 'org_a', 'org_b')
     )
     with op.batch_alter_table('mx_pair_firsts', schema=None) as batch_op:
-        batch_op.create_index('ix_mx_pair_firsts_cross', ['region', 'cross_on'], unique=False)
-        batch_op.create_index('ix_mx_pair_firsts_first', ['region', 'first_on', 'org_a', 'org_b'], unique=False)
-        batch_op.create_index('ix_mx_pair_firsts_a', ['region', 'org_a', 'first_on'], unique=False)
-        batch_op.create_index('ix_mx_pair_firsts_b', ['region', 'org_b', 'first_on'], unique=False)
+        batch_op.create_index('ix_mx_pair_firsts_cross', ['region', 'scope', 'cross_on'], unique=False)
+        batch_op.create_index('ix_mx_pair_firsts_first', ['region', 'scope', 'first_on', 'org_a', 'org_b'], unique=False)
+        batch_op.create_index('ix_mx_pair_firsts_a', ['region', 'scope', 'org_a', 'first_on'], unique=False)
+        batch_op.create_index('ix_mx_pair_firsts_b', ['region', 'scope', 'org_b', 'first_on'], unique=False)
+        batch_op.create_index('ix_mx_pair_firsts_pair', ['region', 'org_a', 'org_b'], unique=False)
     op.create_table('mx_pair_orgs',
     sa.Column('region', sa.String(length=64), nullable=False),
     sa.Column('organisation_id', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('region', 'organisation_id')
     )
-    op.get_bind().execute(sa.text(
-        "INSERT INTO mx_pair_firsts (region, org_a, org_b, first_on, cross_on) "
-        "SELECT p.region, p.org_a, p.org_b, MIN(p.first_on), MIN(CASE WHEN p.origin = 'gathering' THEN p.first_cross_on "
-        "WHEN oa.sector IS NOT NULL AND ob.sector IS NOT NULL AND oa.sector <> ob.sector THEN p.first_on END) "
-        "FROM mx_pairs p LEFT JOIN mx_organisations oa ON oa.region = p.region AND oa.organisation_id = p.org_a "
-        "LEFT JOIN mx_organisations ob ON ob.region = p.region AND ob.organisation_id = p.org_b "
-        "GROUP BY p.region, p.org_a, p.org_b"))
-    op.get_bind().execute(sa.text(
+    conn = op.get_bind()
+    # Measure ties carry their measure's focus area from now on.
+    conn.execute(sa.text(
+        "UPDATE mx_ties SET focus_areas = (SELECT m.focus_area FROM mx_measures m WHERE m.region = mx_ties.region "
+        "AND m.measure_id = mx_ties.source_id) WHERE origin = 'measure'"))
+    crosses = ("CASE WHEN oa.sector IS NOT NULL AND ob.sector IS NOT NULL AND oa.sector <> ob.sector THEN {} END")
+    sectors = ("LEFT JOIN mx_organisations oa ON oa.region = {t}.region AND oa.organisation_id = {t}.org_a "
+               "LEFT JOIN mx_organisations ob ON ob.region = {t}.region AND ob.organisation_id = {t}.org_b ")
+    conn.execute(sa.text(
+        "INSERT INTO mx_pair_firsts (region, scope, org_a, org_b, first_on, cross_on) "
+        "SELECT region, scope, org_a, org_b, MIN(first_on), MIN(cross_on) FROM ("
+        "SELECT p.region, '' AS scope, p.org_a, p.org_b, p.first_on, "
+        "CASE WHEN p.origin = 'gathering' THEN p.first_cross_on ELSE " + crosses.format("p.first_on") + " END AS cross_on "
+        "FROM mx_pairs p " + sectors.format(t="p") +
+        "UNION ALL SELECT region, focus_area, org_a, org_b, first_on, first_cross_on FROM mx_area_pairs "
+        "UNION ALL SELECT ti.region, ti.focus_areas, ti.org_a, ti.org_b, ti.tie_on, " + crosses.format("ti.tie_on") + " "
+        "FROM mx_ties ti " + sectors.format(t="ti") + "WHERE ti.origin = 'measure' AND ti.focus_areas IS NOT NULL"
+        ") x GROUP BY region, scope, org_a, org_b"))
+    conn.execute(sa.text(
         "INSERT INTO mx_pair_orgs (region, organisation_id) SELECT region, org_a FROM mx_pair_firsts "
         "UNION SELECT region, org_b FROM mx_pair_firsts"))
     with op.batch_alter_table('mx_memberships', schema=None) as batch_op:
@@ -89,6 +102,7 @@ def downgrade() -> None:
     with op.batch_alter_table('mx_contributions', schema=None) as batch_op:
         batch_op.drop_index('ix_mx_contributions_metric')
     with op.batch_alter_table('mx_pair_firsts', schema=None) as batch_op:
+        batch_op.drop_index('ix_mx_pair_firsts_pair')
         batch_op.drop_index('ix_mx_pair_firsts_b')
         batch_op.drop_index('ix_mx_pair_firsts_a')
         batch_op.drop_index('ix_mx_pair_firsts_first')
