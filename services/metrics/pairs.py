@@ -298,12 +298,9 @@ def recompute_firsts(s: Session, region: str, *, pairs: set[tuple[str, str]] | N
         cross = on if _crosses(sectors.get((region, x)), sectors.get((region, y))) else None
         for scope in ("", area) if area else ("",):
             found[(scope, x, y)] = _merge_pair(found.get((scope, x, y)), on, cross)
-    pf = t.pair_firsts
-    if pairs is not None:
-        executemany(s, _DELETE_FIRSTS_OF_PAIR, [{"region": region, "org_a": x, "org_b": y} for x, y in sorted(pairs)])
-    else:
-        for chunk in _chunks(involved):
-            s.execute(delete(pf).where(pf.c.region == region, or_(pf.c.org_a.in_(chunk), pf.c.org_b.in_(chunk))))
+    # A merged row exists only for a pair some source ties, so the pairs read above are all there is to replace.
+    redo = pairs if pairs is not None else {(x, y) for _, x, y in found}
+    executemany(s, _DELETE_FIRSTS_OF_PAIR, [{"region": region, "org_a": x, "org_b": y} for x, y in sorted(redo)])
     executemany(s, _INSERT_FIRSTS, [{"region": region, "scope": scope, "org_a": x, "org_b": y, "first_on": f, "cross_on": c}
                                     for (scope, x, y), (f, c) in found.items() if f is not None])
 

@@ -50,7 +50,19 @@ def kpis_markdown() -> str:
              "measures of it. `members_active_share` counts attendance at any gathering of the region.",
              "- A share with a zero denominator has no value (`null`), not 0.",
              "- Facts are kept per aggregate id and written by versioned upserts (event time, then event id), so any "
-             "order of delivery, with duplicates, gives the same KPIs.", "",
+             "order of delivery, with duplicates, gives the same KPIs.",
+             "- **Sectors of a tie**: a gathering's tie crosses sectors when the sectors recorded for the two organisations' "
+             "attendees at that gathering are not all one sector; a measure's tie, when the two organisations are registered "
+             "in different sectors (an organisation's newest registration counts).", "",
+             "## How the numbers are kept", "",
+             "Each consumer writes a fetched batch of events in one transaction: the facts (newest version of each group of "
+             "fields wins), then **dated counters**: every gathering, communication, measure, membership, organisation and "
+             "measure's effects stores what it contributes to which metric on which day (a membership +1 `members` on "
+             "joined_on and -1 on left_on), per scope (the region and each focus area). The batch recomputes the entities it "
+             "touched and adds the difference to sums kept per year, month and day, so a KPI as of any date sums the years "
+             "before it, the months of its year before it and the days of its month up to it: a few hundred rows. Ties are "
+             "kept as one row per organisation pair and scope with the first date of any tie and of a tie across sectors. "
+             "Tests check both against the fact tables read directly (`kpi_values_from_facts`).", "",
              "## Catalogue", *_kpi_tables(), "",
              "Indicators of the shipped regions:", "", *_indicators(), "",
              "## Goals", "",

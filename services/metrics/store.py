@@ -62,6 +62,7 @@ ties = Table("mx_ties", metadata, Column("region", String(64), primary_key=True)
              Column("tie_on", Date, index=True), Column("sector_a", String(40)), Column("sector_b", String(40)),
              Column("focus_areas", Text))
 Index("ix_mx_ties_pair", ties.c.region, ties.c.org_a, ties.c.org_b)
+Index("ix_mx_ties_b", ties.c.region, ties.c.org_b)
 # One row per organisation pair and origin: the first date of any tie, and of a tie across the recorded sectors
 # (gatherings only; a measure tie's sectors are looked up when queried). One row per origin, so the events and
 # the measures consumers never write the same row.
@@ -92,6 +93,8 @@ area_pairs = Table("mx_area_pairs", metadata, Column("region", String(64), prima
                    Column("org_a", String(64), primary_key=True), Column("org_b", String(64), primary_key=True),
                    Column("first_on", Date), Column("first_cross_on", Date))
 Index("ix_mx_area_pairs_pair", area_pairs.c.region, area_pairs.c.org_a, area_pairs.c.org_b)
+Index("ix_mx_area_pairs_b", area_pairs.c.region, area_pairs.c.org_b)
+Index("ix_mx_pairs_b", pairs.c.region, pairs.c.org_b)
 communications = Table("mx_communications", metadata, *_key("communication_id"),
                        Column("channel", String(40)), Column("published_on", Date, index=True),
                        Column("focus_areas", Text), _v("published"),

@@ -133,3 +133,24 @@ def test_a_revised_measure_drops_the_ties_of_a_partner_it_no_longer_has(tmp_path
             assert kpi_values(s, REGION, focus, date(2021, 3, 31))["cross_sector_ties"] == 1  # o1-o2 since January
             assert kpi_values(s, REGION, focus, date(2021, 6, 30))["cross_sector_ties"] == 2  # o2-o3 from Y in May
     engine.dispose()
+
+
+@pytest.mark.parametrize("batch_size", [1, 1000], ids=["one-by-one", "one-batch"])
+def test_a_measure_tie_crosses_sectors_once_an_organisation_moves_to_another_sector(tmp_path, batch_size):
+    h = History()
+    h.org("o1", "county")
+    h.org("o2", "county")
+    h.propose("X", "inclusion", date(2021, 1, 1), ("o1", "o2"))
+    h.held("G", date(2021, 2, 1), [("p1", "o1", "county"), ("p2", "o2", "county")], ("inclusion",))
+    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    metadata.create_all(engine)
+    with Session(engine) as s:
+        apply_envelopes(s, h.events, ["ostfold"], batch_size=batch_size)
+        assert kpi_values(s, REGION, "inclusion", date(2021, 6, 30))["cross_sector_ties"] == 0  # one sector
+        later = History(start=h.clock)
+        later.org_update("o2", "business")  # the registry now says business: the measure tie crosses sectors
+        apply_envelopes(s, later.events, ["ostfold"], batch_size=batch_size)
+        for focus in (None, "inclusion"):
+            assert kpi_values(s, REGION, focus, date(2021, 6, 30))["cross_sector_ties"] == 1
+            assert kpi_values(s, REGION, focus, date(2020, 12, 31))["cross_sector_ties"] == 0
+    engine.dispose()

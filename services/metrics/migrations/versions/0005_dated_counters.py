@@ -59,6 +59,10 @@ def upgrade() -> None:
     sa.Column('organisation_id', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('region', 'organisation_id')
     )
+    # Every pair of an organisation, from either side (an organisation's sector changed).
+    for table, index in (('mx_ties', 'ix_mx_ties_b'), ('mx_area_pairs', 'ix_mx_area_pairs_b'), ('mx_pairs', 'ix_mx_pairs_b')):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.create_index(index, ['region', 'org_b'], unique=False)
     conn = op.get_bind()
     # Measure ties carry their measure's focus area from now on.
     conn.execute(sa.text(
@@ -93,6 +97,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for table, index in (('mx_ties', 'ix_mx_ties_b'), ('mx_area_pairs', 'ix_mx_area_pairs_b'), ('mx_pairs', 'ix_mx_pairs_b')):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(index)
     with op.batch_alter_table('mx_effect_expectations', schema=None) as batch_op:
         batch_op.drop_index('ix_mx_effect_expectations_measure')
     with op.batch_alter_table('mx_effect_reports', schema=None) as batch_op:
