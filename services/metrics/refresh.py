@@ -147,10 +147,14 @@ _MEMBERSHIPS = (select(_m, _p.c.role_kind.label("person_role"), _g.c.focus_area)
                 .select_from(_m.outerjoin(_p, (_p.c.region == _m.c.region) & (_p.c.person_id == _m.c.person_id))
                              .outerjoin(_g, (_g.c.region == _m.c.region) & (_g.c.group_id == _m.c.group_id)))
                 .where(_m.c.region == bindparam("region"), _m.c.membership_id.in_(_IDS)))
+# Distinct spans only: an organisation's participation is the union of its memberships' spans, and a large
+# organisation has many memberships with the same dates.
 _MEMBERSHIPS_OF_ORGS = (select(_m.c.organisation_id, _m.c.joined_on, _m.c.left_on, _g.c.focus_area)
                         .select_from(_m.outerjoin(_g, (_g.c.region == _m.c.region) & (_g.c.group_id == _m.c.group_id)))
-                        .where(_m.c.region == bindparam("region"), _m.c.organisation_id.in_(_IDS)))
-_ATTENDED = select(_a.c.person_id, _a.c.held_on).where(_a.c.region == bindparam("region"), _a.c.person_id.in_(_IDS))
+                        .where(_m.c.region == bindparam("region"), _m.c.organisation_id.in_(_IDS))
+                        .group_by(_m.c.organisation_id, _m.c.joined_on, _m.c.left_on, _g.c.focus_area))
+_ATTENDED = select(_a.c.person_id, _a.c.held_on).where(_a.c.region == bindparam("region"),
+                                                     _a.c.person_id.in_(_IDS)).distinct()
 _REPORTS_OF = select(_r.c.report_id, _r.c.measure_id, _r.c.focus_area, _r.c.indicator, _r.c.value, _r.c.period_end).where(
     _r.c.region == bindparam("region"), _r.c.measure_id.in_(_IDS))
 _EXPECTATIONS_OF = select(_e.c.measure_id, _e.c.focus_area, _e.c.indicator, _e.c.baseline, _e.c.baseline_date,
