@@ -11,14 +11,14 @@ import time
 from pathlib import Path
 
 from kf.embedded.natsserver import NatsServer
-from kf.embedded.ports import free_port, port_open
-from kf.embedded.processes import ServiceProcess, stop_all, wait_ready
+from kf.embedded.ports import free_port, port_bindable
+from kf.embedded.processes import ServiceProcess, stop_all, wait_ready_moving_lost_ports
 from kf.registry import DASHBOARD_PORT, available_services
 from kf.runtime.settings import DEV_TOKEN
 
 
 def _port(wanted: int) -> int:
-    return wanted if not port_open(wanted) else free_port()
+    return wanted if port_bindable(wanted) else free_port()
 
 
 def run_platform(*, demo: bool, data_dir: str, nats_port: int, port_base: int, dashboard: bool,
@@ -48,7 +48,7 @@ def run_platform(*, demo: bool, data_dir: str, nats_port: int, port_base: int, d
                 print(f"kf up: migrating {spec.name} failed:\n{migrate.stderr[-2000:]}", file=sys.stderr)
                 return 1
             children.append(ServiceProcess.service(spec.name, base_env, _port(port_base + offset), logs).start())
-        problems = wait_ready(children)
+        problems = wait_ready_moving_lost_ports(children)
         if problems:
             print("kf up: " + "\n".join(problems), file=sys.stderr)
             return 1
@@ -72,7 +72,7 @@ def run_platform(*, demo: bool, data_dir: str, nats_port: int, port_base: int, d
                               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
                               "--client.showErrorDetails", "none"],
                 ui_env, port, logs / "dashboard.log", health="/_stcore/health").start())
-            problems = wait_ready(children[-1:])
+            problems = wait_ready_moving_lost_ports(children[-1:])
             if problems:
                 print("kf up: " + "\n".join(problems), file=sys.stderr)
         print("\nkompetanseforum is running (Ctrl-C stops everything; data stays in " + str(data) + "):")

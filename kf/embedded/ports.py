@@ -12,6 +12,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_bindable(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on the port now: nothing listens there and no connection holds it as
+    its local end (a client's ephemeral port looks free to `port_open` but makes a server's bind fail)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn and asyncio servers bind
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)

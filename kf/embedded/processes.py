@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kf.embedded.ports import free_port
+
 import httpx
 
 
@@ -23,6 +25,7 @@ class ServiceProcess:
     log: Path
     health: str = "/readyz"
     proc: subprocess.Popen | None = field(default=None, repr=False)
+    _log_start: int = field(default=0, repr=False)
 
     @classmethod
     def service(cls, name: str, env: dict[str, str], port: int, logs: Path) -> "ServiceProcess":
@@ -36,6 +39,7 @@ class ServiceProcess:
     def start(self) -> "ServiceProcess":
         self.log.parent.mkdir(parents=True, exist_ok=True)
         out = open(self.log, "ab")  # noqa: SIM115 - handed to the child
+        self._log_start = out.tell()  # this start's lines only; the log keeps earlier runs
         # A session of its own: Ctrl-C reaches only the supervisor, which stops children in order.
         self.proc = subprocess.Popen(self.args, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         out.close()
@@ -73,6 +77,21 @@ class ServiceProcess:
             self.proc.kill()
             self.proc.wait()
 
+    def lost_its_port(self) -> bool:
+        """Exited because another socket took its port between choosing it and binding it."""
+        if self.running() or self.proc is None or not self.log.exists():
+            return False
+        with self.log.open("rb") as log:
+            log.seek(self._log_start)
+            return b"address already in use" in log.read().lower()
+
+    def move_to(self, port: int) -> "ServiceProcess":
+        """Start again on another port (only before anyone was told the old one)."""
+        self.args = [str(port) if arg == str(self.port) else arg for arg in self.args]
+        self.env = {**self.env, "KF_HTTP_PORT": str(port)}
+        self.port = port
+        return self.start()
+
     def restart(self) -> None:
         self.stop()
         self.start()
@@ -91,6 +110,21 @@ def wait_ready(children: list[ServiceProcess], timeout: float = 90.0) -> list[st
         if pending:
             time.sleep(0.2)
     return [f"{name} not ready after {timeout:.0f}s; see {c.log}" for name, c in pending.items()]
+
+
+def wait_ready_moving_lost_ports(children: list[ServiceProcess], attempts: int = 3) -> list[str]:
+    """Readiness of every child; one whose port a client connection took meanwhile starts again elsewhere."""
+    for _ in range(attempts):
+        problems = wait_ready(children)
+        lost = [child for child in children if child.lost_its_port()]
+        if not problems or not lost:
+            return problems
+        for child in lost:
+            port = free_port()
+            print(f"{child.name}: port {child.port} was taken before it could listen; starting it on {port}",
+                  file=sys.stderr)
+            child.move_to(port)
+    return wait_ready(children)
 
 
 def stop_all(children: list[ServiceProcess], timeout: float = 20) -> None:
