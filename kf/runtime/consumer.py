@@ -13,10 +13,11 @@ batch is written, the next one is fetched and parsed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -40,8 +41,16 @@ PROCESSED = table("processed_events", column("consumer"), column("event_id"), co
                   column("applied_at"), column("note"))
 
 Handler = Callable[[Session, CloudEvent, DomainEvent], None]
+@dataclass(frozen=True)
+class BatchInfo:
+    """Where a batch stands in its stream: messages still waiting after it, and its last stream sequence."""
+
+    backlog: int = 0
+    last_seq: int = 0
+
+
 # Applies a batch's new events (duplicates already left out), in stream order, within the batch's transaction.
-BatchHandler = Callable[[Session, list[tuple[CloudEvent, DomainEvent]]], None]
+BatchHandler = Callable[[Session, list[tuple[CloudEvent, DomainEvent]], BatchInfo], None]
 
 # SQLite has one writer at a time: consumers of one process queue on a lock instead of on SQLite's busy wait.
 _SQLITE_WRITERS: dict[str, threading.Lock] = {}
@@ -55,6 +64,7 @@ class RejectEvent(Exception):
 class _Item:
     msg: Msg
     seq: int
+    pending: int = 0  # messages waiting behind this one when it was delivered
     envelope: CloudEvent | None = None
     event: DomainEvent | None = None
     problem: str | None = None
@@ -67,8 +77,12 @@ class EventConsumer:
                  handlers: dict[type[DomainEvent], Handler] | None = None, js: Callable[[], JetStreamContext],
                  metrics: ServiceMetrics, region: str | None = None, batch_size: int = 256,
                  on_commit: Callable[[], None] | None = None, serialize_key: str | None = None,
-                 batch_handler: BatchHandler | None = None, batch_types: Iterable[type[DomainEvent]] = ()) -> None:
+                 batch_handler: BatchHandler | None = None, batch_types: Iterable[type[DomainEvent]] = (),
+                 on_start: Callable[[Session], None] | None = None) -> None:
         self.db = db
+        # Runs once before the first fetch, in a writing transaction serialised like a batch (e.g. to finish
+        # derived tables that an interrupted rebuild left behind).
+        self.on_start = on_start
         self.durable = f"{owner}-{name}"
         self.source_service = source_service
         self.stream = stream_name(source_service)
@@ -98,6 +112,13 @@ class EventConsumer:
         sub = await self._subscribe(stop)
         if sub is None:
             return
+        while self.on_start is not None and not stop.is_set():
+            try:
+                await asyncio.to_thread(self._start_in_transaction)
+                break
+            except Exception as exc:  # noqa: BLE001 - database trouble: try again before fetching anything
+                log.warning("start step failed, retrying", extra={"consumer": self.durable, "error": type(exc).__name__})
+                await _sleep_or_stop(stop, 1.0)
         self.ready.set()
         last_lag = 0.0
         writing: asyncio.Task | None = None
@@ -169,8 +190,8 @@ class EventConsumer:
         self._metrics.batch_seconds.labels(consumer=self.durable).observe(time.perf_counter() - started)
 
     def _parse(self, msg: Msg) -> _Item:
-        seq = msg.metadata.sequence.stream if msg.metadata else 0
-        item = _Item(msg=msg, seq=seq)
+        meta = msg.metadata
+        item = _Item(msg=msg, seq=meta.sequence.stream if meta else 0, pending=(meta.num_pending or 0) if meta else 0)
         try:
             item.envelope = parse_envelope(msg.data)
             if item.envelope.type in self.handlers or item.envelope.type in self.batch_types:
@@ -187,27 +208,32 @@ class EventConsumer:
         todo = [i for i in items if i.event is not None]
         if not todo:
             return
-        lock = self._writer_lock()
-        if lock is not None:
-            lock.acquire()
-        try:
+        with self._writer():
             try:
                 self._apply_in_transaction(todo, isolate=False)
             except RejectEvent:
                 self._apply_in_transaction(todo, isolate=True)
-        finally:
-            if lock is not None:
-                lock.release()
 
-    def _writer_lock(self) -> threading.Lock | None:
+    def _start_in_transaction(self) -> None:
+        with self._writer(), self.db.transaction() as session:
+            self._serialize(session)
+            self.on_start(session)
+
+    @contextlib.contextmanager
+    def _writer(self) -> Iterator[None]:
         if is_postgres(self.db.engine):
-            return None
-        return _SQLITE_WRITERS.setdefault(str(self.db.engine.url), threading.Lock())
+            yield
+            return
+        with _SQLITE_WRITERS.setdefault(str(self.db.engine.url), threading.Lock()):
+            yield
+
+    def _serialize(self, session: Session) -> None:
+        if self.serialize_key and is_postgres(self.db.engine):
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": self.serialize_key})
 
     def _apply_in_transaction(self, todo: list[_Item], *, isolate: bool) -> None:
         with self.db.transaction() as session:
-            if self.serialize_key and is_postgres(self.db.engine):
-                session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": self.serialize_key})
+            self._serialize(session)
             ids = [i.envelope.id for i in todo]
             done = set(session.execute(select(PROCESSED.c.event_id).where(
                 PROCESSED.c.consumer == self.durable, PROCESSED.c.event_id.in_(ids))).scalars())
@@ -244,13 +270,14 @@ class EventConsumer:
         self._metrics.events_applied.labels(consumer=self.durable).inc(len(rows))
 
     def _apply_batch(self, session: Session, items: list[_Item], isolate: bool) -> None:
+        info = BatchInfo(backlog=items[-1].pending, last_seq=items[-1].seq)
         if not isolate:
-            self.batch_handler(session, [(i.envelope, i.event) for i in items])
+            self.batch_handler(session, [(i.envelope, i.event) for i in items], info)
             return
         for item in items:  # a batch that had a rejected event: find it, apply the others
             try:
                 with session.begin_nested():
-                    self.batch_handler(session, [(item.envelope, item.event)])
+                    self.batch_handler(session, [(item.envelope, item.event)], info)
             except RejectEvent as exc:
                 item.problem = f"rejected by {self.durable}: {exc}"
 

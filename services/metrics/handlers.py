@@ -13,7 +13,10 @@ from kf.contracts import measures as ms
 from kf.contracts import membership as mb
 from kf.contracts.catalog import DomainEvent
 from kf.contracts.envelope import CloudEvent, parse_data
+from kf.runtime.consumer import BatchInfo
 from services.metrics import store as t
+from services.metrics.catchup import CatchUp
+from services.metrics.derive import derive_all
 from services.metrics.projection import Batch
 from services.metrics.store import areas_text, stamp, version
 
@@ -148,23 +151,31 @@ HANDLERS: dict[str, dict[type[DomainEvent], Handler]] = {
 ALL_HANDLERS = {cls: fn for hs in HANDLERS.values() for cls, fn in hs.items()}
 
 
-def batch_handler(regions: list[str]) -> Callable[[Session, list[tuple[CloudEvent, DomainEvent]]], None]:
-    """The consumers' batch handler: one `Batch` per fetched batch; events of regions not served are skipped."""
+def batch_handler(regions: list[str], *, derive: bool = True, catch_up: CatchUp | None = None,
+                  consumer: str = "") -> Callable[..., None]:
+    """The consumers' batch handler: one `Batch` per fetched batch; events of regions not served are skipped.
+    With `derive=False` (a replay) only the facts are written; `derive.derive_all` computes the rest at the end.
+    With `catch_up`, a consumer far behind its stream does the same on its own (catchup.py)."""
     wanted = set(regions)
 
-    def apply(s: Session, items: list[tuple[CloudEvent, DomainEvent]]) -> None:
-        b = Batch()
+    def apply(s: Session, items: list[tuple[CloudEvent, DomainEvent]], info: BatchInfo | None = None) -> None:
+        facts_only = not derive or (catch_up is not None and catch_up.before(s, consumer, info))
+        b = Batch(derive=not facts_only)
         for env, event in items:
             if env.region in wanted:
                 ALL_HANDLERS[type(event)](b, env, event)
         b.flush(s)
+        if derive and facts_only:
+            catch_up.after(s)
     return apply
 
 
-def apply_envelopes(s: Session, envelopes: list[CloudEvent], regions: list[str], batch_size: int = 1000) -> int:
+def apply_envelopes(s: Session, envelopes: list[CloudEvent], regions: list[str], batch_size: int = 1000,
+                    derive: bool = True) -> int:
     """Apply envelopes straight to the fact tables in batches of `batch_size`, without the consumer's inbox
-    (ground truth in tests and benchmarks). Returns how many had a handler."""
-    apply = batch_handler(regions)
+    (ground truth in tests and benchmarks); with `derive=False`, derive once at the end as a replay does.
+    Returns how many had a handler."""
+    apply = batch_handler(regions, derive=derive)
     items = []
     for env in envelopes:
         event = parse_data(env)
@@ -172,4 +183,6 @@ def apply_envelopes(s: Session, envelopes: list[CloudEvent], regions: list[str],
             items.append((env, event))
     for i in range(0, len(items), batch_size):
         apply(s, items[i:i + batch_size])
+    if not derive:
+        derive_all(s)
     return len(items)

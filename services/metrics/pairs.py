@@ -66,10 +66,37 @@ def _lower(into: dict, key: tuple, on: date, cross: bool) -> None:
 
 
 # gatherings ------------------------------------------------------------------------------------
+def replace_attendance(s: Session, replaced: dict[tuple[str, str], Replaced]) -> None:
+    """Only the attendance of these gatherings, not the pair summaries (`derive.derive_all` rebuilds those)."""
+    for region, ids in _by_region(list(replaced)).items():
+        for chunk in _chunks(ids):
+            s.execute(_DELETE_ATTENDANCE, {"region": region, "ids": chunk})
+    executemany(s, _INSERT_ATTENDANCE, [
+        {"region": region, "gathering_id": gid, "held_on": r.held_on, "person_id": p["person_id"],
+         "organisation_id": p["organisation_id"], "sector": p["sector"], "role": p["role"]}
+        for (region, gid), r in replaced.items() for p in r.attendees])
+
+
+def lower_gathering_pairs(s: Session, gatherings) -> None:
+    """Lower the pair summaries (overall, per focus area, merged) with the ties of these gatherings, given as
+    (region, held on, focus areas, attendees with organisation_id and sector)."""
+    new_pairs: dict[tuple, tuple] = {}
+    new_areas: dict[tuple, tuple] = {}
+    for region, held_on, focus_areas, attendees in gatherings:
+        tagged = areas(focus_areas)
+        for x, y, cross in gathering_ties(org_sectors(attendees)):
+            _lower(new_pairs, (region, x, y, "gathering"), held_on, cross)
+            for area in tagged:
+                _lower(new_areas, (region, area, x, y), held_on, cross)
+    _lower_pairs(s, new_pairs)
+    _lower_area_pairs(s, new_areas)
+    _lower_firsts(s, [(r, "", x, y, f, fc) for (r, x, y, _), (f, fc) in new_pairs.items()]
+                  + [(r, area, x, y, f, fc) for (r, area, x, y), (f, fc) in new_areas.items()])
+
+
 def gatherings_replaced(s: Session, replaced: dict[tuple[str, str], Replaced]) -> set[tuple[str, str]]:
     """Replace the attendance of these gatherings and keep the pair summaries in step; returns the people who
     were or now are among the attendees."""
-    a = t.attendances
     corrected = [k for k, r in replaced.items() if r.old_held_on is not None]
     old_orgs: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     people = {(region, p["person_id"]) for (region, _), r in replaced.items() for p in r.attendees}
@@ -78,26 +105,8 @@ def gatherings_replaced(s: Session, replaced: dict[tuple[str, str], Replaced]) -
             for gid, person, org, sector in s.execute(_OLD_ATTENDANCE, {"region": region, "ids": chunk}):
                 old_orgs[(region, gid)][org].add(sector)
                 people.add((region, person))
-    for region, ids in _by_region(list(replaced)).items():
-        for chunk in _chunks(ids):
-            s.execute(_DELETE_ATTENDANCE, {"region": region, "ids": chunk})
-    rows = [{"region": region, "gathering_id": gid, "held_on": r.held_on, "person_id": p["person_id"],
-             "organisation_id": p["organisation_id"], "sector": p["sector"], "role": p["role"]}
-            for (region, gid), r in replaced.items() for p in r.attendees]
-    executemany(s, _INSERT_ATTENDANCE, rows)
-
-    new_pairs: dict[tuple, tuple] = {}
-    new_areas: dict[tuple, tuple] = {}
-    for (region, _), r in replaced.items():
-        tagged = areas(r.focus_areas)
-        for x, y, cross in gathering_ties(org_sectors(r.attendees)):
-            _lower(new_pairs, (region, x, y, "gathering"), r.held_on, cross)
-            for area in tagged:
-                _lower(new_areas, (region, area, x, y), r.held_on, cross)
-    _lower_pairs(s, new_pairs)
-    _lower_area_pairs(s, new_areas)
-    _lower_firsts(s, [(r, "", x, y, f, fc) for (r, x, y, _), (f, fc) in new_pairs.items()]
-                  + [(r, area, x, y, f, fc) for (r, area, x, y), (f, fc) in new_areas.items()])
+    replace_attendance(s, replaced)
+    lower_gathering_pairs(s, ((region, r.held_on, r.focus_areas, r.attendees) for (region, _), r in replaced.items()))
 
     # A removed or moved tie matters only where it gave a pair its first date: recompute those pairs.
     suspects: dict[str, set[tuple[str, str]]] = defaultdict(set)

@@ -22,7 +22,10 @@ CHUNK = 500  # ids per IN list
 
 
 class Batch:
-    def __init__(self) -> None:
+    """`derive=False` writes only the facts (and attendance); `derive.derive_all` computes the rest later."""
+
+    def __init__(self, *, derive: bool = True) -> None:
+        self.derive = derive
         # (table, group, key) -> (version, table, key, values)
         self._merges: dict[tuple, tuple[str, Table, dict, dict]] = {}
         # (region, gathering_id) -> (version, values, attendees)
@@ -56,6 +59,10 @@ class Batch:
             by_statement[(table, group, tuple(key), tuple(values))].append({**key, **values, f"{group}_v": ver})
         for (table, group, keys, columns), rows in by_statement.items():
             executemany(s, _merge_statement(dialect, table, group, keys, columns), rows)
+        if not self.derive:
+            if winners:
+                pairs.replace_attendance(s, winners)
+            return
         touched = Touched(gatherings=winners)
         if winners:
             touched.people = pairs.gatherings_replaced(s, winners)

@@ -17,6 +17,8 @@ class Settings(ServiceSettings):
 
     consumer_batch_size: int = Field(1000, ge=1, le=5_000, description="Messages fetched per pull from JetStream; metrics writes each batch set-based in one transaction, so larger batches ingest faster")
 
+    catch_up_backlog: int = Field(20_000, ge=0, description="A consumer at least this many messages behind its stream (and behind by at least a quarter of what the stream holds) writes only facts and derives the pair summaries and counters once, when every consumer is within one batch of the end; KPIs keep their earlier values meanwhile. 0 derives batch by batch always")
+
     ack_wait_seconds: float = Field(60.0, ge=1.0, le=3600.0, description="How long JetStream waits for the metrics consumers' ack before redelivering (after a crash, the unacknowledged batch returns after this long); applies when a durable consumer is created")
 
     @field_validator("regions")

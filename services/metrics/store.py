@@ -128,6 +128,11 @@ Index("ix_mx_memberships_org", memberships.c.region, memberships.c.organisation_
 Index("ix_mx_effect_reports_measure", reports.c.region, reports.c.measure_id)
 Index("ix_mx_effect_expectations_measure", expectations.c.region, expectations.c.measure_id)
 
+# One row while the derived tables (pair summaries, measure ties, counters) lag the facts: a replay writes the facts
+# first and derives once at the end; a service that finds the row (a replay was stopped) derives before consuming.
+derive_pending = Table("mx_derive_pending", metadata, Column("name", String(32), primary_key=True),
+                       Column("since", DateTime(timezone=True), nullable=False))
+
 PROJECTIONS = (organisations, people, groups, memberships, gatherings, attendances, ties, pairs, pair_firsts, pair_orgs, area_pairs, communications,
                measures, expectations, reports, contributions, counts)
 

@@ -1,5 +1,6 @@
 """Exactly once through a crash: SIGKILL the metrics process in the middle of a large backlog, restart it, and
-the KPIs equal the ground truth; `kf replay metrics` then rebuilds the same KPIs from the streams."""
+the KPIs equal the ground truth; `kf replay metrics` then rebuilds the same KPIs from the streams, and a replay
+killed before its end leaves nothing wrong once the service runs again."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from kf.regiondata import load_region
 from kf.runtime.consumer import PROCESSED
 from kf.testing.fixtures import migrate, tokens_json
 from kf.testing.streams import wait_until
+from services.metrics.derive import is_pending
 from services.metrics.handlers import apply_envelopes
 from services.metrics.queries import kpi_values
 from services.metrics.store import metadata
@@ -47,6 +49,15 @@ def applied(url: str) -> int:
         engine.dispose()
 
 
+def derive_pending(url: str) -> bool:
+    engine = create_engine(url)
+    try:
+        with Session(engine) as s:
+            return is_pending(s)
+    finally:
+        engine.dispose()
+
+
 def test_sigkill_mid_batch_then_restart_and_replay_give_the_ground_truth(nats_server, tmp_path):
     history = realistic(6000, seed=11).events
     truth_url = f"sqlite:///{tmp_path / 'truth.db'}"
@@ -64,6 +75,7 @@ def test_sigkill_mid_batch_then_restart_and_replay_give_the_ground_truth(nats_se
     env = {**os.environ, "KF_ENV": "test", "KF_REGION": "ostfold", "KF_NATS_URL": nats_server.url, "KF_DATABASE_URL": url,
            "KF_DATA_DIR": str(tmp_path), "KF_HTTP_PORT": str(free_port()), "KF_API_TOKENS": tokens_json(),
            "KF_LOG_LEVEL": "WARNING", "KF_CONSUMER_BATCH_SIZE": "500",
+           "KF_CATCH_UP_BACKLOG": "1000",  # the backlog is caught up facts first, and the kill lands in that
            "KF_ACK_WAIT_SECONDS": "2"}  # the batch in flight at the kill comes back after 2 s instead of 60 s
 
     def serve() -> subprocess.Popen:
@@ -71,11 +83,13 @@ def test_sigkill_mid_batch_then_restart_and_replay_give_the_ground_truth(nats_se
 
     proc = serve()
     try:
-        wait_until(lambda: applied(url) >= 1000, timeout=60, interval=0.02, what="part of the backlog applied")
+        wait_until(lambda: applied(url) >= 1000 and derive_pending(url), timeout=60, interval=0.02,
+                   what="part of the backlog applied, catching up")
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         at_kill = applied(url)
         assert 0 < at_kill < len(history), "the process was killed in the middle of the backlog"
+        assert derive_pending(url), "killed while catching up: facts written, derived tables not yet"
 
         proc = serve()
         wait_until(lambda: applied(url) == len(history), timeout=90, what="every event applied once after the restart")
@@ -88,3 +102,19 @@ def test_sigkill_mid_batch_then_restart_and_replay_give_the_ground_truth(nats_se
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"{len(history)} events applied" in result.stdout
     assert all_kpis(url) == truth
+
+    # A replay killed before its end leaves facts without their derived tables; the service derives them first.
+    replay = subprocess.Popen([KF, "replay", "metrics"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until(lambda: derive_pending(url) and applied(url) >= 1000, timeout=60, interval=0.02,
+               what="part of the replay applied")
+    replay.send_signal(signal.SIGKILL)
+    replay.wait()
+    assert derive_pending(url), "the replay was killed before deriving"
+    proc = serve()
+    try:
+        wait_until(lambda: applied(url) == len(history), timeout=90, what="the rest applied by the service")
+        assert all_kpis(url) == truth
+        assert not derive_pending(url)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)

@@ -19,6 +19,7 @@ from kf.runtime.migrations import alembic_config
 from kf.testing.fixtures import migrate
 from services.metrics import store as t
 from services.metrics.handlers import apply_envelopes
+from services.metrics.store import clear_projections
 from services.metrics.queries import kpi_values
 
 
@@ -63,6 +64,28 @@ def test_upgrading_to_the_dated_counters_fills_them_from_the_facts(database_url)
         command.upgrade(config, "head")
         with Session(engine) as s:
             assert s.execute(select(func.count()).select_from(t.counts)).scalar_one() > 0
+            assert {(f, d): kpi_values(s, region, f, d) for f in (None, *AREAS) for d in dates} == incremental
+    finally:
+        engine.dispose()
+
+
+def test_facts_first_then_derived_at_once_gives_the_incremental_kpis(database_url):
+    """What `kf replay metrics` does: facts batch by batch, the pair summaries and counters once at the end."""
+    history = realistic(300, seed=13).events
+    region = load_region("ostfold")
+    dates = (date(2019, 4, 30), date(2019, 12, 31), date(2030, 1, 1))
+    migrate("metrics", database_url)
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as s:
+            apply_envelopes(s, history, ["ostfold"], batch_size=25)
+            s.commit()
+            incremental = {(f, d): kpi_values(s, region, f, d) for f in (None, *AREAS) for d in dates}
+            clear_projections(s, [])
+            s.commit()
+            apply_envelopes(s, history, ["ostfold"], batch_size=25, derive=False)
+            s.commit()
+            assert s.execute(select(func.count()).select_from(t.pair_firsts)).scalar_one() > 0
             assert {(f, d): kpi_values(s, region, f, d) for f in (None, *AREAS) for d in dates} == incremental
     finally:
         engine.dispose()

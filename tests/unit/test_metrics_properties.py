@@ -7,12 +7,17 @@ from datetime import date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from bench.history import AREAS, realistic
+from kf.contracts.envelope import parse_data
 from kf.regiondata import load_region
-from services.metrics.handlers import apply_envelopes
+from kf.runtime.consumer import BatchInfo
+from services.metrics import store as t
+from services.metrics.catchup import CatchUp
+from services.metrics.derive import derive_all, is_pending, mark_pending
+from services.metrics.handlers import apply_envelopes, batch_handler
 from services.metrics.queries import kpi_values, kpi_values_from_facts
 from services.metrics.store import metadata
 
@@ -20,13 +25,14 @@ REGION = load_region("ostfold")
 DATES = (date(2019, 3, 20), date(2019, 9, 30), date(2030, 1, 1))
 
 
-def kpis_after(envelopes, batch_size: int) -> dict:
+def kpis_after(envelopes, batch_size: int, derive: bool = True) -> dict:
     engine = create_engine("sqlite://")
     metadata.create_all(engine)
     try:
         with Session(engine) as s:
             # Batches as the consumer fetches them: a batch keeps each row's newest version, then writes it.
-            apply_envelopes(s, envelopes, ["ostfold"], batch_size=batch_size)
+            # Or, as a replay does, only the facts batch by batch and the derived tables once at the end.
+            apply_envelopes(s, envelopes, ["ostfold"], batch_size=batch_size, derive=derive)
             s.commit()
             values = {(focus, d): kpi_values(s, REGION, focus, d) for focus in (None, *AREAS) for d in DATES}
             for focus, d in values:  # counters and pair summaries must give what the fact tables give directly
@@ -46,9 +52,58 @@ def test_any_interleaving_with_duplicates_gives_the_same_kpis(size, seed, rnd, d
     delivered += [rnd.choice(history) for _ in range(int(len(history) * dup_share))]  # redeliveries
     rnd.shuffle(delivered)
     assert kpis_after(delivered, batch_size=rnd.randint(1, 60)) == expected
+    assert kpis_after(delivered, batch_size=rnd.randint(1, 60), derive=False) == expected
 
 
 def test_the_generated_history_exercises_every_kpi():
     values = kpis_after(realistic(400, seed=7).events, batch_size=50)
     empty = [k for k in values[(None, DATES[0])] if not any(v[k] for v in values.values())]
     assert not empty, f"KPIs the property test would not exercise: {empty}"
+
+
+def test_deriving_at_once_gives_the_rows_batch_by_batch_deriving_gave():
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    derived = (t.pairs, t.area_pairs, t.pair_firsts, t.pair_orgs, t.ties, t.contributions, t.counts)
+
+    def rows(s):  # a sum that went back to zero stays as a zero row when derived batch by batch
+        return {table.name: sorted(tuple(round(v, 9) if isinstance(v, float) else v for v in r)
+                                   for r in s.execute(select(table)) if table is not t.counts or r.value)
+                for table in derived}
+    try:
+        with Session(engine) as s:
+            apply_envelopes(s, realistic(600, seed=3).events, ["ostfold"], batch_size=40)
+            before = rows(s)
+            assert all(before[name] for name in ("mx_pairs", "mx_area_pairs", "mx_ties", "mx_counts"))
+            mark_pending(s)
+            derive_all(s)
+            assert rows(s) == before
+            assert not is_pending(s)
+    finally:
+        engine.dispose()
+
+
+def test_far_behind_a_consumer_writes_facts_only_then_derives_once_near_the_end():
+    history = realistic(600, seed=5).events
+    expected = kpis_after(history, batch_size=50)
+    items = [(env, parse_data(env)) for env in history]
+    catch_up = CatchUp(threshold=100, near=50)
+    apply = batch_handler(["ostfold"], catch_up=catch_up, consumer="all")
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    try:
+        with Session(engine) as s:
+            apply(s, items[:50], BatchInfo(backlog=len(items) - 50, last_seq=50))
+            assert is_pending(s), "550 behind after 50: catching up"
+            assert s.execute(select(func.count()).select_from(t.memberships)).scalar_one() > 0
+            assert kpi_values(s, REGION, None, DATES[-1])["members"] == 0, "KPIs wait for the whole state"
+            for i in range(50, len(items), 50):
+                apply(s, items[i:i + 50], BatchInfo(backlog=max(0, len(items) - i - 50), last_seq=i + 50))
+            assert not is_pending(s), "derived once within a batch of the end"
+            values = {(focus, d): kpi_values(s, REGION, focus, d) for focus in (None, *AREAS) for d in DATES}
+            assert values == expected
+            # Near the end a consumer derives batch by batch again.
+            apply(s, items[:10], BatchInfo(backlog=20, last_seq=len(items) + 10))
+            assert not is_pending(s)
+    finally:
+        engine.dispose()

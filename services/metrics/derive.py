@@ -1,0 +1,55 @@
+"""The derived tables (pair summaries, measure ties, dated counters) computed at once from the fact tables.
+
+A replay writes only the facts, batch by batch, and derives once at the end: each pair summary row is then written
+once instead of lowered again by every batch that touches it. The result is the same as deriving batch by batch
+(tests/unit/test_metrics_properties.py), because every derived value is a minimum or a sum over the facts.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from itertools import groupby
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from services.metrics import pairs, refresh
+from services.metrics import store as t
+
+PENDING = "replay"
+_STREAM = 20_000  # attendance rows fetched at a time
+
+
+def mark_pending(s: Session) -> None:
+    """Derived tables lag the facts from now on, until `derive_all` runs (even in another process)."""
+    s.execute(delete(t.derive_pending))
+    s.execute(insert(t.derive_pending), [{"name": PENDING, "since": datetime.now(UTC)}])
+
+
+def is_pending(s: Session) -> bool:
+    return s.execute(select(t.derive_pending.c.name).limit(1)).first() is not None
+
+
+def derive_all(s: Session) -> None:
+    """Recompute every derived table from the facts and clear the pending marker."""
+    for table in (t.pairs, t.area_pairs, t.pair_firsts, t.pair_orgs, t.ties):
+        s.execute(delete(table))
+    pairs.lower_gathering_pairs(s, _gatherings(s))
+    measures = [tuple(r) for r in s.execute(select(t.measures.c.region, t.measures.c.measure_id))]
+    if measures:
+        pairs.measures_changed(s, measures)
+    refresh.rebuild(s)
+    s.execute(delete(t.derive_pending))
+
+
+def _gatherings(s: Session):
+    """(region, held on, focus areas, attendees) of every gathering, streamed in attendance key order."""
+    a, g = t.attendances, t.gatherings
+    query = (select(a.c.region, a.c.gathering_id, a.c.organisation_id, a.c.sector, g.c.held_on, g.c.focus_areas)
+             .select_from(a.join(g, (g.c.region == a.c.region) & (g.c.gathering_id == a.c.gathering_id)))
+             .order_by(a.c.region, a.c.gathering_id)
+             .execution_options(yield_per=_STREAM))
+    for (region, _), rows in groupby(s.execute(query), key=lambda r: (r.region, r.gathering_id)):
+        rows = list(rows)
+        yield region, rows[0].held_on, rows[0].focus_areas, [
+            {"organisation_id": r.organisation_id, "sector": r.sector} for r in rows]

@@ -1,0 +1,26 @@
+"""a marker row while the derived tables lag the facts (a replay derives them once at the end)
+
+Revision ID: 0006_metrics
+Revises: 0005_metrics
+Create Date: 2026-11-28 10:50:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0006_metrics'
+down_revision = '0005_metrics'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('mx_derive_pending',
+    sa.Column('name', sa.String(length=32), nullable=False),
+    sa.Column('since', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('mx_derive_pending')
