@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import bindparam, delete, func, insert, literal, select, union_all
+from sqlalchemy import String, bindparam, cast, delete, func, insert, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -206,6 +206,26 @@ def replace(s: Session, region: str, contributions: dict[str, Contribution]) -> 
                 rows[(scope, metric, period)] += value
     executemany(s, _add_statement(s), [{"region": region, "scope": scope, "metric": metric, "period": period, "value": v}
                                       for (scope, metric, period), v in rows.items() if v])
+
+
+def insert_new(s: Session, region: str, contributions: dict[str, Contribution]) -> None:
+    """Store the contributions of entities that have none stored yet, without touching the sums (`recount`)."""
+    executemany(s, _INSERT, [{"region": region, "entity": entity, "scope": scope, "metric": metric, "day": day,
+                              "value": value} for entity in sorted(contributions)
+                             for (scope, metric, day), value in contributions[entity].items()])
+
+
+def recount(s: Session) -> None:
+    """Every sum per year, month and day from the stored contributions (a rebuild's last step)."""
+    s.execute(delete(_n))
+    day = cast(_c.c.day, String)  # ISO text on both databases
+    for prefix, length in (("Y", 4), ("M", 7), ("D", 10)):
+        period = literal(prefix, String) + func.substr(day, 1, length)
+        total = func.sum(_c.c.value)
+        s.execute(insert(_n).from_select(
+            ["region", "scope", "period", "metric", "value"],
+            select(_c.c.region, _c.c.scope, period, _c.c.metric, total)
+            .group_by(_c.c.region, _c.c.scope, period, _c.c.metric).having(total != 0)))
 
 
 def sums(s: Session, region: str, scope: str, as_of: date) -> dict[str, float]:

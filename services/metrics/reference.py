@@ -63,6 +63,10 @@ def kpis_markdown() -> str:
              "before it, the months of its year before it and the days of its month up to it: a few hundred rows. Ties are "
              "kept as one row per organisation pair and scope with the first date of any tie and of a tie across sectors. "
              "Tests check both against the fact tables read directly (`kpi_values_from_facts`).", "",
+             "`kf replay metrics` writes only the facts batch by batch and derives the counters and pair rows once at the "
+             "end, from all the facts; a service far behind its streams (`KF_CATCH_UP_BACKLOG`) does the same, so until it "
+             "has caught up its KPIs stay as they were when it fell behind. Both ways give the same rows as deriving batch "
+             "by batch (the property tests apply every history both ways).", "",
              "## Catalogue", *_kpi_tables(), "",
              "Indicators of the shipped regions:", "", *_indicators(), "",
              "## Goals", "",

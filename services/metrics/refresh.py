@@ -17,6 +17,7 @@ from services.metrics import counters
 from services.metrics import store as t
 
 CHUNK = 500
+REBUILD_CHUNK = 5000  # entities whose contributions a rebuild holds at once
 
 
 @dataclass
@@ -31,6 +32,12 @@ class Touched:
 
 
 def refresh(s: Session, touched: Touched) -> None:
+    for region, contributions in contributions_of(s, touched).items():
+        counters.replace(s, region, contributions)
+
+
+def contributions_of(s: Session, touched: Touched) -> dict[str, dict[str, counters.Contribution]]:
+    """The current contributions of every entity the batch may have changed, by region and entity."""
     out: dict[str, dict[str, counters.Contribution]] = defaultdict(dict)
     for (region, gid), r in touched.gatherings.items():
         out[region][f"g:{gid}"] = counters.gathering(r.held_on, r.focus_areas, len(r.attendees))
@@ -40,27 +47,37 @@ def refresh(s: Session, touched: Touched) -> None:
         out[region][f"x:{row.measure_id}"] = counters.measure(row)
     _effects(s, touched, out)
     _memberships(s, touched, out)
-    for region, contributions in out.items():
-        counters.replace(s, region, contributions)
+    return out
 
 
 def rebuild(s: Session) -> None:
-    """Recompute every entity's counters from the fact tables (after a migration added or changed them)."""
+    """Recompute every entity's counters from the fact tables (after a replay or a migration), a chunk of
+    entities at a time so memory stays flat, then their sums per period with three set-based statements."""
     s.execute(delete(t.contributions))
     s.execute(delete(t.counts))
-    touched = Touched()
+    written: set[tuple[str, str]] = set()  # an organisation's participation comes with each chunk of its memberships
     for table, column in ((t.communications, "communication_id"), (t.measures, "measure_id"),
                           (t.memberships, "membership_id")):
-        touched.rows[table.name] = {tuple(r) for r in s.execute(select(table.c.region, table.c[column]))}
-    for table in (t.reports, t.expectations):
-        touched.effect_measures |= {tuple(r) for r in s.execute(select(table.c.region, table.c.measure_id))}
-    refresh(s, touched)
+        keys = sorted(tuple(r) for r in s.execute(select(table.c.region, table.c[column])))
+        for chunk in _chunks(keys, REBUILD_CHUNK):
+            _insert_new(s, contributions_of(s, Touched(rows={table.name: set(chunk)})), written)
+    measures = sorted({tuple(r) for table in (t.reports, t.expectations)
+                       for r in s.execute(select(table.c.region, table.c.measure_id))})
+    for chunk in _chunks(measures, REBUILD_CHUNK):
+        _insert_new(s, contributions_of(s, Touched(effect_measures=set(chunk))), written)
     g = t.gatherings
     out: dict[str, dict[str, counters.Contribution]] = defaultdict(dict)
     for row in s.execute(select(g.c.region, g.c.gathering_id, g.c.held_on, g.c.focus_areas, g.c.attendees)):
         out[row.region][f"g:{row.gathering_id}"] = counters.gathering(row.held_on, row.focus_areas, row.attendees or 0)
+    _insert_new(s, out, written)
+    counters.recount(s)
+
+
+def _insert_new(s: Session, out: dict[str, dict[str, counters.Contribution]], written: set[tuple[str, str]]) -> None:
     for region, contributions in out.items():
-        counters.replace(s, region, contributions)
+        new = {entity: c for entity, c in contributions.items() if (region, entity) not in written}
+        written.update((region, entity) for entity in new)
+        counters.insert_new(s, region, new)
 
 
 def _effects(s: Session, touched: Touched, out) -> None:
@@ -135,10 +152,10 @@ def _by_region(keys) -> dict[str, list[str]]:
     return out
 
 
-def _chunks(ids: list[str]):
+def _chunks(ids: list, size: int = CHUNK):
     ids = list(ids)
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i:i + CHUNK]
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
 
 
 _IDS = bindparam("ids", expanding=True)
