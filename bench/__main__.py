@@ -45,6 +45,7 @@ from kf.runtime.settings import DEV_TOKEN
 
 KF = str(Path(sys.executable).parent / "kf")
 SOURCES = ("membership", "events", "measures")
+PARTS = ("raw", "ingest", "replay", "query", "steady")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -146,7 +147,13 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200, help="KPI queries per latency measurement (default 200)")
     parser.add_argument("--steady-seconds", type=float, default=30.0, help="length of the 200 events/s run (default 30)")
     parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help=f"comma-separated parts to run (default all: {','.join(PARTS)}); query and steady need "
+                             "ingest or replay before them")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    if parts - set(PARTS):
+        parser.error(f"--parts: unknown {', '.join(sorted(parts - set(PARTS)))}; expected some of {', '.join(PARTS)}")
     results: dict = {"events": args.events, "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"}
     work = Path(tempfile.mkdtemp(prefix="kf-bench-"))
     server = NatsServer(work / "jetstream").start()
@@ -162,73 +169,78 @@ def main() -> None:
         print(f"published {total} events in {results['publish_s']:.1f}s", flush=True)
 
         del items
-        out, rss = watch([sys.executable, "-c", f"import asyncio, bench.__main__ as b; print(asyncio.run(b.raw_baseline({server.url!r}, {total})))"])
-        results["raw"] = {"seconds": float(out), "rate": total / float(out), "peak_rss_mb": rss}
-        print(f"raw pull+ack: {results['raw']['rate']:.0f} msg/s (peak RSS {rss:.0f} MB)", flush=True)
+        if "raw" in parts:
+            out, rss = watch([sys.executable, "-c", f"import asyncio, bench.__main__ as b; print(asyncio.run(b.raw_baseline({server.url!r}, {total})))"])
+            results["raw"] = {"seconds": float(out), "rate": total / float(out), "peak_rss_mb": rss}
+            print(f"raw pull+ack: {results['raw']['rate']:.0f} msg/s (peak RSS {rss:.0f} MB)", flush=True)
 
         db = f"sqlite:///{work / 'metrics.db'}"
         upgrade("metrics", str(Path(__file__).resolve().parent.parent / "services/metrics/migrations"), db)
         port = free_port()
         env = {**os.environ, "KF_ENV": "development", "KF_REGION": "ostfold", "KF_NATS_URL": server.url, "KF_DATABASE_URL": db,
                "KF_DATA_DIR": str(work), "KF_HTTP_PORT": str(port), "KF_LOG_LEVEL": "WARNING"}
-        started = time.perf_counter()
-        proc = subprocess.Popen([KF, "serve", "metrics"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        first = None
-        while (n := applied(db)) < total:
-            if first is None and n > 0:
-                first = time.perf_counter()
-            if proc.poll() is not None:
-                raise SystemExit("bench: the metrics service exited during ingest")
-            time.sleep(0.5)
-        seconds = time.perf_counter() - started
-        results["ingest"] = {"seconds_from_start": seconds, "rate": total / seconds,
-                             "rate_after_first_commit": total / (time.perf_counter() - (first or started)),
-                             "peak_rss_mb": peak_rss_mb(proc.pid)}
-        print(f"ingest: {results['ingest']['rate']:.0f} events/s (peak RSS {results['ingest']['peak_rss_mb']:.0f} MB)", flush=True)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=60)
+        if "ingest" in parts:
+            started = time.perf_counter()
+            proc = subprocess.Popen([KF, "serve", "metrics"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            first = None
+            while (n := applied(db)) < total:
+                if first is None and n > 0:
+                    first = time.perf_counter()
+                if proc.poll() is not None:
+                    raise SystemExit("bench: the metrics service exited during ingest")
+                time.sleep(0.5)
+            seconds = time.perf_counter() - started
+            results["ingest"] = {"seconds_from_start": seconds, "rate": total / seconds,
+                                 "rate_after_first_commit": total / (time.perf_counter() - (first or started)),
+                                 "peak_rss_mb": peak_rss_mb(proc.pid)}
+            print(f"ingest: {results['ingest']['rate']:.0f} events/s (peak RSS {results['ingest']['peak_rss_mb']:.0f} MB)", flush=True)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
 
-        started = time.perf_counter()
-        out, rss = watch([KF, "replay", "metrics"], env)
-        seconds = time.perf_counter() - started
-        results["replay"] = {"seconds_with_startup": seconds, "rate": total / seconds, "peak_rss_mb": rss, "output": out.strip()}
-        print(f"replay: {out.strip()} (peak RSS {rss:.0f} MB)", flush=True)
+        if "replay" in parts:
+            started = time.perf_counter()
+            out, rss = watch([KF, "replay", "metrics"], env)
+            seconds = time.perf_counter() - started
+            results["replay"] = {"seconds_with_startup": seconds, "rate": total / seconds, "peak_rss_mb": rss, "output": out.strip()}
+            print(f"replay: {out.strip()} (peak RSS {rss:.0f} MB)", flush=True)
 
-        proc = subprocess.Popen([KF, "serve", "metrics"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        http = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {DEV_TOKEN}"}, timeout=30)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if http.get("/readyz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        http.get("/kpis")
-        cold, warm = [], []
-        for i in range(args.queries):
-            as_of = (last_day - timedelta(days=i)).isoformat()
-            t = time.perf_counter()
-            r = http.get("/kpis", params={"as_of": as_of})
-            cold.append((time.perf_counter() - t) * 1000)
-            assert r.status_code == 200, r.text
-        for _ in range(args.queries):
-            t = time.perf_counter()
-            http.get("/kpis", params={"as_of": last_day.isoformat()})
-            warm.append((time.perf_counter() - t) * 1000)
-        results["query"] = {"cold_p50_ms": pct(cold, 50), "cold_p99_ms": pct(cold, 99), "warm_p50_ms": pct(warm, 50),
-                            "warm_p99_ms": pct(warm, 99), "peak_rss_mb": peak_rss_mb(proc.pid)}
-        print(f"query: cold p50 {pct(cold, 50):.1f} ms p99 {pct(cold, 99):.1f} ms; warm p50 {pct(warm, 50):.1f} ms "
-              f"p99 {pct(warm, 99):.1f} ms", flush=True)
-
-        results["end_to_end"] = asyncio.run(steady(server.url, http, args.steady_seconds))
-        results["end_to_end"]["peak_rss_mb"] = peak_rss_mb(proc.pid)
-        e2e = results["end_to_end"]
-        print(f"end-to-end at 200 events/s: p50 {e2e['p50_ms']:.0f} ms p99 {e2e['p99_ms']:.0f} ms "
-              f"(peak RSS {e2e['peak_rss_mb']:.0f} MB)", flush=True)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=60)
+        if parts & {"query", "steady"}:
+            proc = subprocess.Popen([KF, "serve", "metrics"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            base = f"http://127.0.0.1:{port}"
+            http = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {DEV_TOKEN}"}, timeout=30)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if http.get("/readyz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.2)
+            if "query" in parts:
+                http.get("/kpis")
+                cold, warm = [], []
+                for i in range(args.queries):
+                    as_of = (last_day - timedelta(days=i)).isoformat()
+                    t = time.perf_counter()
+                    r = http.get("/kpis", params={"as_of": as_of})
+                    cold.append((time.perf_counter() - t) * 1000)
+                    assert r.status_code == 200, r.text
+                for _ in range(args.queries):
+                    t = time.perf_counter()
+                    http.get("/kpis", params={"as_of": last_day.isoformat()})
+                    warm.append((time.perf_counter() - t) * 1000)
+                results["query"] = {"cold_p50_ms": pct(cold, 50), "cold_p99_ms": pct(cold, 99), "warm_p50_ms": pct(warm, 50),
+                                    "warm_p99_ms": pct(warm, 99), "peak_rss_mb": peak_rss_mb(proc.pid)}
+                print(f"query: cold p50 {pct(cold, 50):.1f} ms p99 {pct(cold, 99):.1f} ms; warm p50 {pct(warm, 50):.1f} ms "
+                      f"p99 {pct(warm, 99):.1f} ms", flush=True)
+            if "steady" in parts:
+                results["end_to_end"] = asyncio.run(steady(server.url, http, args.steady_seconds))
+                results["end_to_end"]["peak_rss_mb"] = peak_rss_mb(proc.pid)
+                e2e = results["end_to_end"]
+                print(f"end-to-end at 200 events/s: p50 {e2e['p50_ms']:.0f} ms p99 {e2e['p99_ms']:.0f} ms "
+                      f"(peak RSS {e2e['peak_rss_mb']:.0f} MB)", flush=True)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
     finally:
         server.stop()
     results["bench_process_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -41,6 +41,8 @@ PROCESSED = table("processed_events", column("consumer"), column("event_id"), co
                   column("applied_at"), column("note"))
 
 Handler = Callable[[Session, CloudEvent, DomainEvent], None]
+
+
 @dataclass(frozen=True)
 class BatchInfo:
     """Where a batch stands in its stream: messages still waiting after it, and its last stream sequence."""
@@ -49,7 +51,8 @@ class BatchInfo:
     last_seq: int = 0
 
 
-# Applies a batch's new events (duplicates already left out), in stream order, within the batch's transaction.
+# Applies a batch's new events (duplicates already left out; possibly none), in stream order, within the batch's
+# transaction.
 BatchHandler = Callable[[Session, list[tuple[CloudEvent, DomainEvent]], BatchInfo], None]
 
 # SQLite has one writer at a time: consumers of one process queue on a lock instead of on SQLite's busy wait.
@@ -260,8 +263,9 @@ class EventConsumer:
                     handler(session, item.envelope, item.event)
                 rows.append({"consumer": self.durable, "event_id": event_id, "stream_seq": item.seq,
                              "applied_at": datetime.now(UTC), "note": None})
-            if batched:
-                self._apply_batch(session, batched, isolate)
+            if self.batch_handler is not None:
+                # Called even when every event was a duplicate: the handler still learns where the stream stands.
+                self._apply_batch(session, batched, isolate, BatchInfo(backlog=todo[-1].pending, last_seq=todo[-1].seq))
                 now = datetime.now(UTC)
                 rows.extend({"consumer": self.durable, "event_id": i.envelope.id, "stream_seq": i.seq, "applied_at": now,
                              "note": None} for i in batched if i.problem is None)
@@ -269,8 +273,7 @@ class EventConsumer:
                 session.execute(insert(PROCESSED), rows)
         self._metrics.events_applied.labels(consumer=self.durable).inc(len(rows))
 
-    def _apply_batch(self, session: Session, items: list[_Item], isolate: bool) -> None:
-        info = BatchInfo(backlog=items[-1].pending, last_seq=items[-1].seq)
+    def _apply_batch(self, session: Session, items: list[_Item], isolate: bool, info: BatchInfo) -> None:
         if not isolate:
             self.batch_handler(session, [(i.envelope, i.event) for i in items], info)
             return
