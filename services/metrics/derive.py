@@ -18,6 +18,7 @@ from services.metrics import store as t
 
 PENDING = "replay"
 _STREAM = 20_000  # attendance rows fetched at a time
+_MEASURES = 5_000  # measures whose ties are derived at once
 
 
 def mark_pending(s: Session) -> None:
@@ -35,9 +36,9 @@ def derive_all(s: Session) -> None:
     for table in (t.pairs, t.area_pairs, t.pair_firsts, t.pair_orgs, t.ties):
         s.execute(delete(table))
     pairs.lower_gathering_pairs(s, _gatherings(s))
-    measures = [tuple(r) for r in s.execute(select(t.measures.c.region, t.measures.c.measure_id))]
-    if measures:
-        pairs.measures_changed(s, measures)
+    measures = sorted(tuple(r) for r in s.execute(select(t.measures.c.region, t.measures.c.measure_id)))
+    for i in range(0, len(measures), _MEASURES):  # a chunk at a time: memory stays flat; lowering commutes
+        pairs.measures_changed(s, measures[i:i + _MEASURES])
     refresh.rebuild(s)
     s.execute(delete(t.derive_pending))
 

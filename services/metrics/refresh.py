@@ -29,6 +29,8 @@ class Touched:
     people: set[tuple[str, str]] = field(default_factory=set)  # attendees of replaced gatherings, old and new
     effect_measures: set[tuple[str, str]] = field(default_factory=set)
     superseded: set[tuple[str, str]] = field(default_factory=set)  # report ids a written report supersedes
+    organisations: set[tuple[str, str]] = field(default_factory=set)  # participation to recompute as such
+    with_organisations: bool = True  # also the participation of the touched memberships' organisations
 
 
 def refresh(s: Session, touched: Touched) -> None:
@@ -55,29 +57,36 @@ def rebuild(s: Session) -> None:
     entities at a time so memory stays flat, then their sums per period with three set-based statements."""
     s.execute(delete(t.contributions))
     s.execute(delete(t.counts))
-    written: set[tuple[str, str]] = set()  # an organisation's participation comes with each chunk of its memberships
-    for table, column in ((t.communications, "communication_id"), (t.measures, "measure_id"),
-                          (t.memberships, "membership_id")):
+    # Millions of rows go in: an index built once afterwards is far cheaper than one kept up row by row.
+    secondary = sorted(t.contributions.indexes, key=lambda ix: ix.name)
+    for index in secondary:
+        index.drop(s.connection())
+    m = t.memberships
+    for table, column in ((t.communications, "communication_id"), (t.measures, "measure_id"), (m, "membership_id")):
         keys = sorted(tuple(r) for r in s.execute(select(table.c.region, table.c[column])))
         for chunk in _chunks(keys, REBUILD_CHUNK):
-            _insert_new(s, contributions_of(s, Touched(rows={table.name: set(chunk)})), written)
+            _insert(s, contributions_of(s, Touched(rows={table.name: set(chunk)}, with_organisations=False)))
+    orgs = sorted(tuple(r) for r in s.execute(select(m.c.region, m.c.organisation_id).distinct()
+                                              .where(m.c.organisation_id.is_not(None))))
+    for chunk in _chunks(orgs, REBUILD_CHUNK):
+        _insert(s, contributions_of(s, Touched(organisations=set(chunk))))
     measures = sorted({tuple(r) for table in (t.reports, t.expectations)
                        for r in s.execute(select(table.c.region, table.c.measure_id))})
     for chunk in _chunks(measures, REBUILD_CHUNK):
-        _insert_new(s, contributions_of(s, Touched(effect_measures=set(chunk))), written)
+        _insert(s, contributions_of(s, Touched(effect_measures=set(chunk))))
     g = t.gatherings
     out: dict[str, dict[str, counters.Contribution]] = defaultdict(dict)
     for row in s.execute(select(g.c.region, g.c.gathering_id, g.c.held_on, g.c.focus_areas, g.c.attendees)):
         out[row.region][f"g:{row.gathering_id}"] = counters.gathering(row.held_on, row.focus_areas, row.attendees or 0)
-    _insert_new(s, out, written)
+    _insert(s, out)
+    for index in secondary:
+        index.create(s.connection())
     counters.recount(s)
 
 
-def _insert_new(s: Session, out: dict[str, dict[str, counters.Contribution]], written: set[tuple[str, str]]) -> None:
+def _insert(s: Session, out: dict[str, dict[str, counters.Contribution]]) -> None:
     for region, contributions in out.items():
-        new = {entity: c for entity, c in contributions.items() if (region, entity) not in written}
-        written.update((region, entity) for entity in new)
-        counters.insert_new(s, region, new)
+        counters.insert_new(s, region, contributions)
 
 
 def _effects(s: Session, touched: Touched, out) -> None:
@@ -125,16 +134,24 @@ def _memberships(s: Session, touched: Touched, out) -> None:
         for row in rows:
             out[region][f"m:{row.membership_id}"] = counters.membership(row, row.person_role or row.role_kind,
                                                                          row.focus_area, attended.get(row.person_id, []))
-        orgs = sorted({r.organisation_id for r in rows if r.organisation_id})
-        spans: dict[str, dict[str, list]] = {o: defaultdict(list) for o in orgs}
-        for chunk in _chunks(orgs):
-            for org, joined_on, left_on, focus_area in s.execute(_MEMBERSHIPS_OF_ORGS, {"region": region, "ids": chunk}):
-                if joined_on is None or (left_on is not None and left_on <= joined_on):
-                    continue
-                for scope in ("", focus_area) if focus_area else ("",):
-                    spans[org][scope].append((joined_on, left_on))
-        for org in orgs:
-            out[region][f"o:{org}"] = counters.organisation(spans[org])
+        if touched.with_organisations:
+            _organisations(s, region, {r.organisation_id for r in rows if r.organisation_id}, out)
+    for region, orgs in _by_region(touched.organisations).items():
+        _organisations(s, region, set(orgs), out)
+
+
+def _organisations(s: Session, region: str, orgs: set[str], out) -> None:
+    """An organisation's participation: the union of its memberships' spans, per scope."""
+    orgs = sorted(orgs)
+    spans: dict[str, dict[str, list]] = {o: defaultdict(list) for o in orgs}
+    for chunk in _chunks(orgs):
+        for org, joined_on, left_on, focus_area in s.execute(_MEMBERSHIPS_OF_ORGS, {"region": region, "ids": chunk}):
+            if joined_on is None or (left_on is not None and left_on <= joined_on):
+                continue
+            for scope in ("", focus_area) if focus_area else ("",):
+                spans[org][scope].append((joined_on, left_on))
+    for org in orgs:
+        out[region][f"o:{org}"] = counters.organisation(spans[org])
 
 
 def _rows(s: Session, table, id_column: str, keys, columns=None):
