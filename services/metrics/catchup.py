@@ -44,7 +44,7 @@ class CatchUp:
             return True
         if self.threshold and info is not None and info.backlog >= max(self.threshold, info.last_seq // 4):
             log.info("far behind: writing facts only, deriving once caught up",
-                        extra={"consumer": consumer, "backlog": info.backlog})
+                     extra={"consumer": consumer, "backlog": info.backlog})
             mark_pending(s)
             return True
         return False

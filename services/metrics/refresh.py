@@ -57,10 +57,6 @@ def rebuild(s: Session) -> None:
     entities at a time so memory stays flat, then their sums per period with three set-based statements."""
     s.execute(delete(t.contributions))
     s.execute(delete(t.counts))
-    # Millions of rows go in: an index built once afterwards is far cheaper than one kept up row by row.
-    secondary = sorted(t.contributions.indexes, key=lambda ix: ix.name)
-    for index in secondary:
-        index.drop(s.connection())
     m = t.memberships
     for table, column in ((t.communications, "communication_id"), (t.measures, "measure_id"), (m, "membership_id")):
         keys = sorted(tuple(r) for r in s.execute(select(table.c.region, table.c[column])))
@@ -79,8 +75,6 @@ def rebuild(s: Session) -> None:
     for row in s.execute(select(g.c.region, g.c.gathering_id, g.c.held_on, g.c.focus_areas, g.c.attendees)):
         out[row.region][f"g:{row.gathering_id}"] = counters.gathering(row.held_on, row.focus_areas, row.attendees or 0)
     _insert(s, out)
-    for index in secondary:
-        index.create(s.connection())
     counters.recount(s)
 
 

@@ -23,6 +23,14 @@ from services.metrics.store import clear_projections
 from services.metrics.queries import kpi_values
 
 
+DATES = (date(2019, 4, 30), date(2019, 12, 31), date(2030, 1, 1))
+
+
+def all_kpis(s: Session) -> dict:
+    region = load_region("ostfold")
+    return {(f, d): kpi_values(s, region, f, d) for f in (None, *AREAS) for d in DATES}
+
+
 def test_the_migrations_create_exactly_the_models(database_url):
     migrate("metrics", database_url)
     assert differences(t.metadata, database_url, "metrics") == []
@@ -50,21 +58,19 @@ def test_upgrading_to_the_dated_counters_fills_them_from_the_facts(database_url)
     """A database from before the counters (revision 0004) gets them filled by the migration: the KPIs are the ones
     incremental consumption gives."""
     history = realistic(300, seed=11).events
-    region = load_region("ostfold")
-    dates = (date(2019, 4, 30), date(2019, 12, 31), date(2030, 1, 1))
     migrate("metrics", database_url)
     engine = make_engine(database_url)
     try:
         with Session(engine) as s:
             apply_envelopes(s, history, ["ostfold"], batch_size=25)
             s.commit()
-            incremental = {(f, d): kpi_values(s, region, f, d) for f in (None, *AREAS) for d in dates}
+            incremental = all_kpis(s)
         config = alembic_config("metrics", str(get_service("metrics").migrations_dir()), database_url)
         command.downgrade(config, "0004_metrics")  # the counters and the merged pair summary are gone
         command.upgrade(config, "head")
         with Session(engine) as s:
             assert s.execute(select(func.count()).select_from(t.counts)).scalar_one() > 0
-            assert {(f, d): kpi_values(s, region, f, d) for f in (None, *AREAS) for d in dates} == incremental
+            assert all_kpis(s) == incremental
     finally:
         engine.dispose()
 
@@ -72,20 +78,18 @@ def test_upgrading_to_the_dated_counters_fills_them_from_the_facts(database_url)
 def test_facts_first_then_derived_at_once_gives_the_incremental_kpis(database_url):
     """What `kf replay metrics` does: facts batch by batch, the pair summaries and counters once at the end."""
     history = realistic(300, seed=13).events
-    region = load_region("ostfold")
-    dates = (date(2019, 4, 30), date(2019, 12, 31), date(2030, 1, 1))
     migrate("metrics", database_url)
     engine = make_engine(database_url)
     try:
         with Session(engine) as s:
             apply_envelopes(s, history, ["ostfold"], batch_size=25)
             s.commit()
-            incremental = {(f, d): kpi_values(s, region, f, d) for f in (None, *AREAS) for d in dates}
+            incremental = all_kpis(s)
             clear_projections(s, [])
             s.commit()
             apply_envelopes(s, history, ["ostfold"], batch_size=25, derive=False)
             s.commit()
             assert s.execute(select(func.count()).select_from(t.pair_firsts)).scalar_one() > 0
-            assert {(f, d): kpi_values(s, region, f, d) for f in (None, *AREAS) for d in dates} == incremental
+            assert all_kpis(s) == incremental
     finally:
         engine.dispose()
