@@ -199,6 +199,11 @@ def replace(s: Session, region: str, contributions: dict[str, Contribution]) -> 
         s.execute(_DELETE, {"region": region, "ids": changed[i:i + CHUNK]})
     executemany(s, _INSERT, [{"region": region, "entity": entity, "scope": scope, "metric": metric, "day": day,
                               "value": value} for entity in changed for (scope, metric, day), value in contributions[entity].items()])
+    add(s, region, deltas)
+
+
+def add(s: Session, region: str, deltas: dict[tuple[str, str, date], float]) -> None:
+    """Add values dated on days, (scope, metric, day) -> value, to the sums of their year, month and day."""
     rows: dict[tuple[str, str, str], float] = defaultdict(float)
     for (scope, metric, day), value in deltas.items():
         if value:

@@ -13,7 +13,7 @@ from itertools import groupby
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from services.metrics import pairs, refresh
+from services.metrics import pairs, refresh, tiecounts
 from services.metrics import store as t
 
 PENDING = "replay"
@@ -35,10 +35,14 @@ def derive_all(s: Session) -> None:
     """Recompute every derived table from the facts and clear the pending marker."""
     for table in (t.pairs, t.area_pairs, t.pair_firsts, t.pair_orgs, t.ties):
         s.execute(delete(table))
-    pairs.lower_gathering_pairs(s, _gatherings(s))
-    measures = sorted(tuple(r) for r in s.execute(select(t.measures.c.region, t.measures.c.measure_id)))
-    for i in range(0, len(measures), _MEASURES):  # a chunk at a time: memory stays flat; lowering commutes
-        pairs.measures_changed(s, measures[i:i + _MEASURES])
+    tiecounts.defer(s)  # the rebuild below counts the pair summary at once
+    try:
+        pairs.lower_gathering_pairs(s, _gatherings(s))
+        measures = sorted(tuple(r) for r in s.execute(select(t.measures.c.region, t.measures.c.measure_id)))
+        for i in range(0, len(measures), _MEASURES):  # a chunk at a time: memory stays flat; lowering commutes
+            pairs.measures_changed(s, measures[i:i + _MEASURES])
+    finally:
+        tiecounts.defer(s, False)
     refresh.rebuild(s)
     s.execute(delete(t.derive_pending))
 

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.metrics import store as t
+from services.metrics import tiecounts
 from services.metrics.bulk import executemany
 
 CHUNK = 500
@@ -257,8 +258,15 @@ def _lower_firsts(s: Session, rows: list[tuple]) -> None:
         f, c = merged.get((region, scope, x, y), (None, None))
         merged[(region, scope, x, y)] = (first if f is None or (first is not None and first < f) else f,
                                          cross if c is None or (cross is not None and cross < c) else c)
-    _lower_only(s, t.pair_firsts, [{"region": r, "scope": sc, "org_a": x, "org_b": y, "first_on": f, "cross_on": c}
-                                   for (r, sc, x, y), (f, c) in merged.items()], columns=("first_on", "cross_on"))
+    if tiecounts.deferred(s):  # a rebuild: lower in SQL, count the whole summary at the end
+        _lower_only(s, t.pair_firsts, [{"region": r, "scope": sc, "org_a": x, "org_b": y, "first_on": f, "cross_on": c}
+                                       for (r, sc, x, y), (f, c) in merged.items()], columns=("first_on", "cross_on"))
+    else:
+        by_region: dict[str, dict] = defaultdict(dict)
+        for (r, sc, x, y), firsts in merged.items():
+            by_region[r][(sc, x, y)] = firsts
+        for r, rows_of_region in by_region.items():
+            tiecounts.lower(s, r, rows_of_region)
     orgs = sorted({(r, o) for (r, _, x, y) in merged for o in (x, y)})
     executemany(s, _pair_orgs_statement(s), [{"region": r, "organisation_id": o} for r, o in orgs])
 
@@ -309,9 +317,7 @@ def recompute_firsts(s: Session, region: str, *, pairs: set[tuple[str, str]] | N
             found[(scope, x, y)] = _merge_pair(found.get((scope, x, y)), on, cross)
     # A merged row exists only for a pair some source ties, so the pairs read above are all there is to replace.
     redo = pairs if pairs is not None else {(x, y) for _, x, y in found}
-    executemany(s, _DELETE_FIRSTS_OF_PAIR, [{"region": region, "org_a": x, "org_b": y} for x, y in sorted(redo)])
-    executemany(s, _INSERT_FIRSTS, [{"region": region, "scope": scope, "org_a": x, "org_b": y, "first_on": f, "cross_on": c}
-                                    for (scope, x, y), (f, c) in found.items() if f is not None])
+    tiecounts.replace(s, region, redo, found)
 
 
 def _merge_pair(current, first, cross):
@@ -406,7 +412,3 @@ _AREA_PAIRS_OF_ORGS = select(_ap.c.focus_area, _ap.c.org_a, _ap.c.org_b, _ap.c.f
     _ap.c.region == bindparam("region"), or_(_ap.c.org_a.in_(_ORGS), _ap.c.org_b.in_(_ORGS)))
 _MEASURE_TIES_OF_ORGS = select(_ti.c.org_a, _ti.c.org_b, _ti.c.tie_on, _ti.c.focus_areas).where(
     _ti.c.region == bindparam("region"), _ti.c.origin == "measure", or_(_ti.c.org_a.in_(_ORGS), _ti.c.org_b.in_(_ORGS)))
-_pf = t.pair_firsts
-_DELETE_FIRSTS_OF_PAIR = delete(_pf).where(_pf.c.region == bindparam("region"), _pf.c.org_a == bindparam("org_a"),
-                                           _pf.c.org_b == bindparam("org_b"))
-_INSERT_FIRSTS = insert(_pf)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, distinct, func, literal, not_, or_, select, union, union_all
 from sqlalchemy.orm import Session
 
-from services.metrics import counters
+from services.metrics import counters, tiecounts
 from services.metrics import store as t
 from services.metrics.pairs import gathering_ties
 from kf.regiondata import Region
@@ -94,12 +94,13 @@ def quantities(s: Session, region: str, focus: str | None, as_of: date, indicato
     """
     parts = set(PARTS) if parts is None else parts
     q = Quantities()
+    sums = counters.sums(s, region, focus or "", as_of)
     if parts - {"ties"}:
-        from_counts(q, counters.sums(s, region, focus or "", as_of), indicators)
+        from_counts(q, sums, indicators)
     if "ties" in parts:
         orgs = {e.removeprefix("o:") for e in counters.spans_of(s, region, focus or "", "organisations", as_of)}
         q.organisations = len(orgs)
-        _ties_from_pairs(s, q, region, focus or "", orgs, as_of)
+        _ties_from_pairs(s, q, region, focus or "", orgs, as_of, sums)
     return q
 
 
@@ -175,16 +176,17 @@ def ties_from_sources(s: Session, q: Quantities, region: str, focus: str | None,
         .distinct().subquery())).scalar_one()
 
 
-def _ties_from_pairs(s: Session, q: Quantities, region: str, scope: str, orgs: set[str], as_of: date) -> None:
-    """The tie KPIs of a scope from the merged pair summary (the same numbers as from every source's ties)."""
+def _ties_from_pairs(s: Session, q: Quantities, region: str, scope: str, orgs: set[str], as_of: date,
+                     sums: dict[str, float]) -> None:
+    """The tie KPIs of a scope from the merged pair summary (the same numbers as from every source's ties): the
+    pairs tied, and tied across sectors, by the date come from its dated counts (tiecounts.py)."""
     pf = t.pair_firsts
-    q.cross_sector_ties = s.execute(select(func.count()).where(pf.c.region == region, pf.c.scope == scope,
-                                                               pf.c.cross_on <= as_of)).scalar_one()
+    q.cross_sector_ties = int(round(sums.get(tiecounts.CROSS_TIES, 0)))
     tied = and_(pf.c.region == region, pf.c.scope == scope, pf.c.first_on <= as_of)
     others = sorted(set(s.execute(select(t.pair_orgs.c.organisation_id).where(t.pair_orgs.c.region == region)).scalars())
                     - orgs)
     if len(others) <= len(orgs):  # all ties less those with an organisation not taking part
-        q.active_ties = s.execute(select(func.count()).where(tied)).scalar_one() - (s.execute(select(func.count()).where(
+        q.active_ties = int(round(sums.get(tiecounts.TIES, 0))) - (s.execute(select(func.count()).where(
             tied, or_(pf.c.org_a.in_(others), pf.c.org_b.in_(others)))).scalar_one() if others else 0)
     else:
         active = sorted(orgs)

@@ -61,7 +61,9 @@ def kpis_markdown() -> str:
              "joined_on and -1 on left_on), per scope (the region and each focus area). The batch recomputes the entities it "
              "touched and adds the difference to sums kept per year, month and day, so a KPI as of any date sums the years "
              "before it, the months of its year before it and the days of its month up to it: a few hundred rows. Ties are "
-             "kept as one row per organisation pair and scope with the first date of any tie and of a tie across sectors. "
+             "kept as one row per organisation pair and scope with the first date of any tie and of a tie across sectors; "
+             "each change of such a row also adds to two dated sums (`ties`, `cross_ties`), so the tie KPIs read the same "
+             "few hundred rows. "
              "Tests check both against the fact tables read directly (`kpi_values_from_facts`).", "",
              "`kf replay metrics` writes only the facts batch by batch and derives the counters and pair rows once at the "
              "end, from all the facts; a service far behind its streams (`KF_CATCH_UP_BACKLOG`) does the same, so until it "

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.metrics import counters
 from services.metrics import store as t
+from services.metrics import tiecounts
 
 CHUNK = 500
 REBUILD_CHUNK = 5000  # entities whose contributions a rebuild holds at once
@@ -54,7 +55,8 @@ def contributions_of(s: Session, touched: Touched) -> dict[str, dict[str, counte
 
 def rebuild(s: Session) -> None:
     """Recompute every entity's counters from the fact tables (after a replay or a migration), a chunk of
-    entities at a time so memory stays flat, then their sums per period with three set-based statements."""
+    entities at a time so memory stays flat, then their sums per period with set-based statements; the tie counts
+    come from the pair summary, which must be complete by then."""
     s.execute(delete(t.contributions))
     s.execute(delete(t.counts))
     m = t.memberships
@@ -76,6 +78,7 @@ def rebuild(s: Session) -> None:
         out[row.region][f"g:{row.gathering_id}"] = counters.gathering(row.held_on, row.focus_areas, row.attendees or 0)
     _insert(s, out)
     counters.recount(s)
+    tiecounts.recount(s)  # the pair summary's counts (tiecounts.py), from the summary as it stands
 
 
 def _insert(s: Session, out: dict[str, dict[str, counters.Contribution]]) -> None:

@@ -24,7 +24,7 @@ MAX_POINTS = 600
 
 
 class KpiCache:
-    """KPI values per (region, focus area, date, part), dropped whenever a consumer commits.
+    """KPI values per (region, focus area, date, kinds of KPI read), dropped whenever a consumer commits.
 
     A value computed while a commit happened is not stored (the generation changed), so the cache never
     serves a value older than the last commit.
@@ -82,13 +82,15 @@ class MetricsUseCases:
 
     def values(self, s: Session, region: str, focus: str | None, as_of: date, kpis: list[Kpi]) -> dict[str, float | None]:
         indicators = [i.id for i in self.region(region).indicators]
-        out: dict[str, float | None] = {}
-        # Two reads: the dated counters (every KPI but the ties) and the pair summaries (the ties).
-        for group in sorted({_read(k) for k in kpis}):
-            def compute(group=group):
-                q = quantities(s, region, focus, as_of, indicators, {"ties"} if group == "ties" else set(PARTS) - {"ties"})
-                return {k.id: k.compute(q) for k in catalogue(self.region(region)) if _read(k) == group}
-            out.update(self.cache.get_or_compute((region, focus, as_of, group), compute))
+        # The dated counters answer every KPI; the ties also read which organisations take part, so KPIs that do
+        # not need them (e.g. `?kpi=members`) skip that read.
+        groups = frozenset(_read(k) for k in kpis)
+        parts = (set(PARTS) - {"ties"} if "counts" in groups else set()) | ({"ties"} if "ties" in groups else set())
+
+        def compute():
+            q = quantities(s, region, focus, as_of, indicators, parts)
+            return {k.id: k.compute(q) for k in catalogue(self.region(region)) if _read(k) in groups}
+        out = self.cache.get_or_compute((region, focus, as_of, groups), compute)
         return {k.id: _clean(out[k.id]) for k in kpis}
 
     def kpis(self, region: str, focus: str | None, as_of: date | None, only: list[str] | None = None) -> list[dict]:

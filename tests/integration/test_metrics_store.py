@@ -55,8 +55,8 @@ def test_kpis_on_a_migrated_database_equal_the_hand_computed_ones(database_url):
 
 
 def test_upgrading_to_the_dated_counters_fills_them_from_the_facts(database_url):
-    """A database from before the counters (revision 0004) gets them filled by the migration: the KPIs are the ones
-    incremental consumption gives."""
+    """A database from before the counters (revision 0004), or before the tie counts (0006), gets them filled by
+    the migrations: the KPIs are the ones incremental consumption gives."""
     history = realistic(300, seed=11).events
     migrate("metrics", database_url)
     engine = make_engine(database_url)
@@ -70,6 +70,12 @@ def test_upgrading_to_the_dated_counters_fills_them_from_the_facts(database_url)
         command.upgrade(config, "head")
         with Session(engine) as s:
             assert s.execute(select(func.count()).select_from(t.counts)).scalar_one() > 0
+            assert all_kpis(s) == incremental
+        command.downgrade(config, "0006_metrics")  # before the tie counts: the tie KPIs would read zero
+        with Session(engine) as s:
+            assert not s.execute(text("SELECT count(*) FROM mx_counts WHERE metric = 'ties'")).scalar_one()
+        command.upgrade(config, "head")
+        with Session(engine) as s:
             assert all_kpis(s) == incremental
     finally:
         engine.dispose()
