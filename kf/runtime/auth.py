@@ -46,7 +46,8 @@ def _digest(token: str) -> str:
 def require(role: Role):
     """A FastAPI dependency: a valid token of at least `role`; the region query must be the token's."""
 
-    def dependency(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+    # async: a dict lookup and no I/O, so FastAPI runs it on the event loop instead of a worker thread
+    async def dependency(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
         if creds is None or not creds.credentials:
             raise HTTPException(401, "missing bearer token (Authorization: Bearer <token>)", headers={"WWW-Authenticate": "Bearer"})
         registry: TokenRegistry = request.app.state.tokens

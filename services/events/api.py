@@ -20,7 +20,7 @@ from services.events.usecases import EventsUseCases
 router = APIRouter()
 
 
-def _uc(request: Request) -> EventsUseCases:
+async def _uc(request: Request) -> EventsUseCases:
     return request.app.state.usecases
 
 

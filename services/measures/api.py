@@ -19,7 +19,7 @@ from services.measures.usecases import MeasureUseCases
 router = APIRouter()
 
 
-def _uc(request: Request) -> MeasureUseCases:
+async def _uc(request: Request) -> MeasureUseCases:
     return request.app.state.usecases
 
 

@@ -17,7 +17,7 @@ from services.membership.usecases import MembershipUseCases
 router = APIRouter()
 
 
-def _uc(request: Request) -> MembershipUseCases:
+async def _uc(request: Request) -> MembershipUseCases:
     return request.app.state.usecases
 
 

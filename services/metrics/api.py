@@ -21,7 +21,7 @@ FocusQ = Annotated[str | None, Query(max_length=64, description="A focus area id
 AsOfQ = Annotated[date | None, Query(description="The as-of date (YYYY-MM-DD); default today")]
 
 
-def _uc(request: Request) -> MetricsUseCases:
+async def _uc(request: Request) -> MetricsUseCases:
     return request.app.state.usecases
 
 
