@@ -20,8 +20,12 @@ def _kpis(client, **params) -> dict:
 
 
 def _consumed(client, members: int = 3):
-    wait_until(lambda: _kpis(client, as_of=AS_OF)["members"] == members and _kpis(client, as_of=AS_OF)["effect.apprenticeships"] == 11,
-               what="the forum's events consumed")
+    """Each stream's last event of the small forum is in: membership (members), measures (the effect) and events
+    (the second communication, published after the gatherings)."""
+    def done() -> bool:
+        v, now = _kpis(client, as_of=AS_OF), _kpis(client)
+        return v["members"] == members and v["effect.apprenticeships"] == 11 and now["communications_published"] == 2
+    wait_until(done, what="the forum's events consumed")
 
 
 def test_kpis_series_and_network_from_published_events(service_app, nats_server, database_url):
