@@ -221,16 +221,24 @@ def insert_new(s: Session, region: str, contributions: dict[str, Contribution]) 
 
 
 def recount(s: Session) -> None:
-    """Every sum per year, month and day from the stored contributions (a rebuild's last step)."""
+    """Every sum per day from the stored contributions, then per month from the days and per year from the months
+    (a rebuild's last step: one pass over the contributions instead of three)."""
     s.execute(delete(_n))
     day = cast(_c.c.day, String)  # ISO text on both databases
-    for prefix, length in (("Y", 4), ("M", 7), ("D", 10)):
-        period = literal(prefix, String) + func.substr(day, 1, length)
-        total = func.sum(_c.c.value)
+    total = func.sum(_c.c.value)
+    period = literal("D", String) + func.substr(day, 1, 10)
+    s.execute(insert(_n).from_select(
+        ["region", "scope", "period", "metric", "value"],
+        select(_c.c.region, _c.c.scope, period, _c.c.metric, total)
+        .group_by(_c.c.region, _c.c.scope, period, _c.c.metric).having(total != 0)))
+    for finer, prefix, length in (("D", "M", 7), ("M", "Y", 4)):
+        d = _n.alias("finer")
+        period = literal(prefix, String) + func.substr(d.c.period, 2, length)
+        total = func.sum(d.c.value)
         s.execute(insert(_n).from_select(
             ["region", "scope", "period", "metric", "value"],
-            select(_c.c.region, _c.c.scope, period, _c.c.metric, total)
-            .group_by(_c.c.region, _c.c.scope, period, _c.c.metric).having(total != 0)))
+            select(d.c.region, d.c.scope, period, d.c.metric, total).where(d.c.period.like(f"{finer}%"))
+            .group_by(d.c.region, d.c.scope, period, d.c.metric).having(total != 0)))
 
 
 def sums(s: Session, region: str, scope: str, as_of: date) -> dict[str, float]:
