@@ -33,9 +33,9 @@ async def publish_async(url: str, envelopes: list[CloudEvent], *, window: int = 
             pending.append(js.publish_async(subject_of(env), env.to_json(), stream=stream_name(service),
                                             headers={"Nats-Msg-Id": env.id}))
             if len(pending) >= window:
-                await asyncio.gather(*pending)
+                await asyncio.gather(*await asyncio.gather(*pending))  # sent, then acknowledged by the stream
                 pending.clear()
-        await asyncio.gather(*pending)
+        await asyncio.gather(*await asyncio.gather(*pending))
     finally:
         await nc.close()
 
