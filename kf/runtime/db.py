@@ -38,14 +38,25 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI connec
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
-    # Checkpoint the WAL into the database every ~16 MB instead of every 4 MB, and cache 16 MB of pages per
-    # connection instead of 2: each checkpoint rewrites (and syncs) the pages written since the last one, and
-    # batched writers touch the same b-tree pages again and again. Metrics' facts ingest ~40 % faster with both
-    # (docs/benchmarks.md). Much larger checkpoints (80 MB) were no faster and stalled a commit for ~0.5 s.
-    cur.execute("PRAGMA wal_autocheckpoint=4000")
+    # 16 MB of pages cached per connection instead of 2: batched writers touch the same b-tree pages again and
+    # again. A bulk writer also checkpoints less often (`bulk_checkpoints`).
     cur.execute("PRAGMA journal_size_limit=33554432")  # the WAL file is cut back to 32 MB after a checkpoint
     cur.execute("PRAGMA cache_size=-16384")
     cur.close()
+
+
+SQLITE_CHECKPOINT_PAGES = 1000  # SQLite's default: a checkpoint every ~4 MB of WAL
+BULK_CHECKPOINT_PAGES = 4000
+
+
+def bulk_checkpoints(session: Session, bulk: bool) -> None:
+    """On SQLite, checkpoint the WAL every ~16 MB while this session's connection writes in bulk (a replay, a
+    consumer catching up), every ~4 MB otherwise. Each checkpoint rewrites and syncs the pages written since the
+    last one, so bulk writes go ~40 % faster (docs/benchmarks.md); a live writer keeps small checkpoints, as a
+    commit that checkpoints 16 MB makes the events it applied visible up to a few hundred ms later."""
+    if session.get_bind().dialect.name == "sqlite":
+        pages = BULK_CHECKPOINT_PAGES if bulk else SQLITE_CHECKPOINT_PAGES
+        session.connection().exec_driver_sql(f"PRAGMA wal_autocheckpoint={pages}")
 
 
 def is_postgres(engine: Engine) -> bool:

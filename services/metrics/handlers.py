@@ -14,6 +14,7 @@ from kf.contracts import membership as mb
 from kf.contracts.catalog import DomainEvent
 from kf.contracts.envelope import CloudEvent, parse_data
 from kf.runtime.consumer import BatchInfo
+from kf.runtime.db import bulk_checkpoints
 from services.metrics import store as t
 from services.metrics.catchup import CatchUp
 from services.metrics.derive import derive_all
@@ -160,6 +161,7 @@ def batch_handler(regions: list[str], *, derive: bool = True, catch_up: CatchUp 
 
     def apply(s: Session, items: list[tuple[CloudEvent, DomainEvent]], info: BatchInfo | None = None) -> None:
         facts_only = not derive or (catch_up is not None and catch_up.before(s, consumer, info))
+        bulk_checkpoints(s, facts_only)
         b = Batch(derive=not facts_only)
         for env, event in items:
             if env.region in wanted:
