@@ -25,6 +25,7 @@ from services.metrics import store as t
 from services.metrics.bulk import executemany
 
 CHUNK = 500
+INSERT_ROWS = 20_000
 YEAR = timedelta(days=365)
 
 Contribution = dict[tuple[str, str, date], float]  # (scope, metric, day) -> value
@@ -214,10 +215,16 @@ def add(s: Session, region: str, deltas: dict[tuple[str, str, date], float]) -> 
 
 
 def insert_new(s: Session, region: str, contributions: dict[str, Contribution]) -> None:
-    """Store the contributions of entities that have none stored yet, without touching the sums (`recount`)."""
-    executemany(s, _INSERT, [{"region": region, "entity": entity, "scope": scope, "metric": metric, "day": day,
-                              "value": value} for entity in sorted(contributions)
-                             for (scope, metric, day), value in contributions[entity].items()])
+    """Store the contributions of entities that have none stored yet, without touching the sums (`recount`),
+    `INSERT_ROWS` rows at a time: a rebuild's chunk of entities can hold a few hundred thousand."""
+    rows: list[dict] = []
+    for entity in sorted(contributions):
+        for (scope, metric, day), value in contributions[entity].items():
+            rows.append({"region": region, "entity": entity, "scope": scope, "metric": metric, "day": day, "value": value})
+            if len(rows) >= INSERT_ROWS:
+                executemany(s, _INSERT, rows)
+                rows = []
+    executemany(s, _INSERT, rows)
 
 
 def recount(s: Session) -> None:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from itertools import chain
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, distinct, func, literal, not_, or_, select, union, union_all
+from sqlalchemy import and_, case, distinct, func, literal, not_, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from services.metrics import counters, tiecounts
