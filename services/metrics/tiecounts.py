@@ -64,8 +64,8 @@ def replace(s: Session, region: str, pairs: set[tuple[str, str]], rows: dict[Key
     old = {} if deferred(s) else _stored_of_pairs(s, region, pairs)
     executemany(s, _DELETE_PAIR, [{"region": region, "org_a": x, "org_b": y} for x, y in sorted(pairs)])
     kept = {k: v for k, v in rows.items() if v[0] is not None}
-    executemany(s, insert(t.pair_firsts), [{"region": region, "scope": sc, "org_a": x, "org_b": y, "first_on": f,
-                                            "cross_on": c} for (sc, x, y), (f, c) in kept.items()])
+    executemany(s, _INSERT, [{"region": region, "scope": sc, "org_a": x, "org_b": y, "first_on": f, "cross_on": c}
+                             for (sc, x, y), (f, c) in kept.items()])
     if not deferred(s):
         _count(s, region, old, kept)
 
@@ -139,6 +139,7 @@ _STORED_OF_PAIRS = select(_pf.c.scope, _pf.c.org_a, _pf.c.org_b, _pf.c.first_on,
     _pf.c.region == bindparam("region"), _pf.c.org_a.in_(_A), _pf.c.org_b.in_(_B))
 _DELETE_PAIR = delete(_pf).where(_pf.c.region == bindparam("region"), _pf.c.org_a == bindparam("org_a"),
                                  _pf.c.org_b == bindparam("org_b"))
+_INSERT = insert(_pf)  # one statement object: bulk.executemany caches its compiled form by identity
 _STATEMENTS: dict[tuple[str, str], object] = {}
 
 
