@@ -54,7 +54,8 @@ def bulk_checkpoints(session: Session, bulk: bool) -> None:
     consumer catching up), every ~4 MB otherwise. Each checkpoint rewrites and syncs the pages written since the
     last one; in process, facts-only batches went ~40 % faster with this and the larger page cache
     (docs/benchmarks.md). A live writer keeps small checkpoints: with larger ones for every writer the steady
-    benchmark's end-to-end p99 came out 254-348 ms instead of 131-157 ms (the commit that checkpoints waits)."""
+    benchmark's end-to-end p99 came out 254-348 ms instead of 131-157 ms (presumably the commit that checkpoints waits for it; not
+    traced)."""
     if session.get_bind().dialect.name == "sqlite":
         pages = BULK_CHECKPOINT_PAGES if bulk else SQLITE_CHECKPOINT_PAGES
         session.connection().exec_driver_sql(f"PRAGMA wal_autocheckpoint={pages}")
