@@ -112,7 +112,7 @@ expectations = Table("mx_effect_expectations", metadata, *_key("expectation_id")
 reports = Table("mx_effect_reports", metadata, *_key("report_id"),
                 Column("measure_id", String(64)), Column("focus_area", String(64)), Column("indicator", String(64)),
                 Column("value", Float), Column("period_end", Date, index=True),
-                Column("supersedes_report_id", String(64), index=True), _v("report"))
+                Column("supersedes_report_id", String(64)), _v("report"))
 
 # Dated counters (counters.py): each entity's contributions, and their sums per year, month and day.
 contributions = Table("mx_contributions", metadata, Column("region", String(64), primary_key=True),
@@ -126,6 +126,9 @@ counts = Table("mx_counts", metadata, Column("region", String(64), primary_key=T
                Column("metric", String(100), primary_key=True), Column("value", Float, nullable=False))
 Index("ix_mx_memberships_org", memberships.c.region, memberships.c.organisation_id)
 Index("ix_mx_effect_reports_measure", reports.c.region, reports.c.measure_id)
+# With the region in front: given `region = ? AND supersedes_report_id IN (...)`, SQLite chose the region's rows of
+# the measure index over the one-column index, a scan of every report per lookup (refresh._SUPERSEDED_ON).
+Index("ix_mx_effect_reports_supersedes", reports.c.region, reports.c.supersedes_report_id)
 Index("ix_mx_effect_expectations_measure", expectations.c.region, expectations.c.measure_id)
 
 # One row while the derived tables (pair summaries, measure ties, counters) lag the facts: a replay writes the facts
