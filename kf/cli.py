@@ -9,6 +9,7 @@ import signal
 import sys
 
 from kf.registry import SERVICES, get_service
+from kf.runtime import collector
 
 
 def _settings(service: str):
@@ -33,6 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"relay_in_process": False})
     configure_logging(args.service, settings.log_level)
     app = get_service(args.service).create_app()(settings)
+    collector.tune()
     uvicorn.run(app, host=settings.http_host, port=settings.port, log_config=None, access_log=False,
                 timeout_graceful_shutdown=10)
     return 0
@@ -76,7 +78,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     settings = _settings(args.service)
     configure_logging(args.service, settings.log_level)
-    result = asyncio.run(spec.load("replay:replay")(settings))
+    replay = spec.load("replay:replay")
+    collector.tune()
+    result = asyncio.run(replay(settings))
     print(result)
     return 0
 
