@@ -124,3 +124,23 @@ def test_operations_endpoints(service_app, nats_server):
     addresses = {c["address"] for c in asyncapi["channels"].values()}
     assert "kf.ostfold.membership.member.joined" in addresses
     assert "/organisations" in client.get("/openapi.json").json()["paths"]
+
+
+def test_an_unexpected_failure_answers_500_with_an_incident_changes_nothing_and_is_counted(service_app, nats_server):
+    client = service_app("membership", nats_url=nats_server.url)
+    runtime = client.app.state.runtime
+
+    def broken_outbox(*_args, **_kwargs):
+        raise RuntimeError("outbox table locked by /var/lib/secret-path")
+
+    runtime.record = broken_outbox  # fails after the organisation row was added, before the commit
+    failed = client.post("/organisations", json=ORG, headers=auth())
+    assert failed.status_code == 500
+    body = failed.json()
+    assert "incident" in body["message"] and "nothing was changed" in body["message"]
+    assert "secret-path" not in failed.text and "Traceback" not in failed.text
+    del runtime.record
+
+    assert client.get("/organisations", headers=auth()).json()["total"] == 0
+    assert 'kf_http_requests_total{method="POST",route="/organisations",status="500"} 1.0' in client.get("/metrics").text
+    assert client.post("/organisations", json=ORG, headers=auth()).status_code == 201  # the same input, once it works
