@@ -34,7 +34,7 @@ import nats
 from sqlalchemy import create_engine, func, select
 
 from bench.history import History, realistic
-from bench.publish import ensure_streams, subject_of
+from bench.publish import acknowledged, ensure_streams, subject_of
 from kf.contracts.catalog import event_class
 from kf.contracts.subjects import stream_name
 from kf.embedded.natsserver import NatsServer
@@ -69,17 +69,11 @@ async def publish_all(url: str, items: list[tuple[str, str, str, bytes]]) -> flo
     for subject, stream, msg_id, payload in items:
         pending.append(js.publish_async(subject, payload, stream=stream, headers={"Nats-Msg-Id": msg_id}))
         if len(pending) >= 2000:
-            await _acknowledged(pending)
-    await _acknowledged(pending)
+            await acknowledged(pending)
+    await acknowledged(pending)
     seconds = time.perf_counter() - started
     await nc.close()
     return seconds
-
-
-async def _acknowledged(pending: list) -> None:
-    """Send the publishes, then wait for the stream's acknowledgement of each (`publish_async` returns a future)."""
-    await asyncio.gather(*await asyncio.gather(*pending))
-    pending.clear()
 
 
 async def stored(url: str) -> int:

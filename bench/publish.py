@@ -33,9 +33,8 @@ async def publish_async(url: str, envelopes: list[CloudEvent], *, window: int = 
             pending.append(js.publish_async(subject_of(env), env.to_json(), stream=stream_name(service),
                                             headers={"Nats-Msg-Id": env.id}))
             if len(pending) >= window:
-                await asyncio.gather(*await asyncio.gather(*pending))  # sent, then acknowledged by the stream
-                pending.clear()
-        await asyncio.gather(*await asyncio.gather(*pending))
+                await acknowledged(pending)
+        await acknowledged(pending)
     finally:
         await nc.close()
 
@@ -57,3 +56,10 @@ def publish(url: str, envelopes: list[CloudEvent]) -> None:
 
 def publish_raw(url: str, subject: str, payload: bytes, msg_id: str) -> None:
     asyncio.run(publish_raw_async(url, subject, payload, msg_id))
+
+
+async def acknowledged(pending: list) -> None:
+    """Send the publishes, then wait for the stream's acknowledgement of each (`publish_async` returns a future);
+    empties `pending`."""
+    await asyncio.gather(*await asyncio.gather(*pending))
+    pending.clear()
