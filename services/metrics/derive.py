@@ -13,6 +13,7 @@ from itertools import groupby
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from kf.runtime.db import rebuild_cache
 from services.metrics import pairs, refresh, tiecounts
 from services.metrics import store as t
 
@@ -33,6 +34,11 @@ def is_pending(s: Session) -> bool:
 
 def derive_all(s: Session) -> None:
     """Recompute every derived table from the facts and clear the pending marker."""
+    with rebuild_cache(s):
+        _derive_all(s)
+
+
+def _derive_all(s: Session) -> None:
     for table in (t.pairs, t.area_pairs, t.pair_firsts, t.pair_orgs, t.ties):
         s.execute(delete(table))
     tiecounts.defer(s)  # the rebuild below counts the pair summary at once
