@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -63,6 +65,11 @@ class RejectEvent(Exception):
     """Raised by a handler for an event that can never be applied; it goes to the dead-letter stream."""
 
 
+class StopConsuming(Exception):
+    """Raised by a batch handler that must not apply this batch or any later one (a helper whose task is over):
+    the batch is rolled back and handed back to JetStream at once for another consumer, and this one stops."""
+
+
 @dataclass
 class _Item:
     msg: Msg
@@ -106,6 +113,7 @@ class EventConsumer:
         # the commit). SQLite serialises writers by itself.
         self.serialize_key = serialize_key
         self.ready = asyncio.Event()
+        self.stopped = False  # set when a handler raised StopConsuming
 
     def consumer_config(self) -> ConsumerConfig:
         return ConsumerConfig(durable_name=self.durable, filter_subject=self.filter, ack_policy=AckPolicy.EXPLICIT,
@@ -125,7 +133,7 @@ class EventConsumer:
         self.ready.set()
         last_lag = 0.0
         writing: asyncio.Task | None = None
-        while not stop.is_set():
+        while not stop.is_set() and not self.stopped:
             try:
                 msgs = await sub.fetch(self._batch_size, timeout=1.0)
             except (NatsTimeoutError, TimeoutError):
@@ -141,6 +149,11 @@ class EventConsumer:
                 items = [self._parse(m) for m in msgs]
                 if writing is not None:
                     await writing
+                if self.stopped:  # the batch before was the last one: this one goes back too
+                    for item in items:
+                        await _quietly(item.msg.nak())
+                    writing = None
+                    break
                 writing = asyncio.create_task(self._commit_and_ack(items, started))
             if time.monotonic() - last_lag > 5:
                 last_lag = time.monotonic()
@@ -175,6 +188,11 @@ class EventConsumer:
     async def _commit_and_ack(self, items: list[_Item], started: float) -> None:
         try:
             await asyncio.to_thread(self._apply, items)
+        except StopConsuming:
+            self.stopped = True
+            for item in items:
+                await _quietly(item.msg.nak())
+            return
         except Exception as exc:  # noqa: BLE001 - database trouble: let JetStream redeliver
             log.warning("batch not applied, will be redelivered", extra={"consumer": self.durable, "error": type(exc).__name__})
             for item in items:
@@ -227,7 +245,7 @@ class EventConsumer:
         if is_postgres(self.db.engine):
             yield
             return
-        with _SQLITE_WRITERS.setdefault(str(self.db.engine.url), threading.Lock()):
+        with _SQLITE_WRITERS.setdefault(str(self.db.engine.url), threading.Lock()), writer_file_lock(self.db.engine):
             yield
 
     def _serialize(self, session: Session) -> None:
@@ -293,6 +311,27 @@ class EventConsumer:
                          item.msg.data, headers=headers, timeout=5.0)
         self._metrics.events_dead_lettered.labels(consumer=self.durable).inc()
         log.warning("event dead-lettered", extra={"consumer": self.durable, "reason": item.problem, "stream_seq": item.seq})
+
+
+_LOCK_FILES: dict[str, int] = {}
+
+
+@contextlib.contextmanager
+def writer_file_lock(engine) -> Iterator[None]:
+    """Consumers in other processes writing the same SQLite file (helpers catching up) take turns on a lock file
+    beside it: the next writer wakes as soon as the last one commits, instead of polling SQLite's busy handler."""
+    path = engine.url.database
+    if not path or path == ":memory:":
+        yield
+        return
+    fd = _LOCK_FILES.get(path)
+    if fd is None:
+        fd = _LOCK_FILES[path] = os.open(f"{path}.writer", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
@@ -41,6 +41,7 @@ class ServiceRuntime:
         self.connected = asyncio.Event()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
+        self.on_stop: list[Callable[[], None]] = []  # run (in a thread) when the service stops, e.g. to end helpers
 
     # --- writing -------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -102,6 +103,9 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         self._stop.set()
+        for hook in self.on_stop:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(hook)
         for task in self._tasks:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, timeout=5)

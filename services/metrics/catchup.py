@@ -9,19 +9,25 @@ within one batch of the end, and the batch that brings them there derives everyt
 read the derived tables, stay as they were when catching up began: a steering group sees a whole earlier state
 rather than a half-applied one. The service logs when it begins and ends catching up.
 
+While catching up, helper processes (helpers.py, `KF_CATCH_UP_PROCESSES`) write facts beside this one.
+
 Every batch reads the marker in its own serialised transaction, so deferring and deriving interleave safely across
-consumers and replicas; a replica that stops mid-way leaves the marker for the next start (`app.finish_pending_derive`).
+consumers and replicas; a replica that stops mid-way leaves the marker for the next start (`consumers.finish_pending_derive`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from kf.runtime.consumer import BatchInfo
 from services.metrics.derive import derive_all, is_pending, mark_pending
+
+if TYPE_CHECKING:
+    from services.metrics.helpers import HelperProcesses
 
 log = logging.getLogger("kf.metrics")
 
@@ -29,9 +35,10 @@ log = logging.getLogger("kf.metrics")
 class CatchUp:
     """Shared by the consumers of one process: each reports the backlog behind its latest batch."""
 
-    def __init__(self, threshold: int, near: int) -> None:
+    def __init__(self, threshold: int, near: int, helpers: HelperProcesses | None = None) -> None:
         self.threshold = threshold  # 0: never catch up, derive batch by batch
         self.near = near  # within this many messages of the end counts as caught up (one batch)
+        self.helpers = helpers  # started while catching up, to write facts in parallel (helpers.py)
         self._backlogs: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -56,3 +63,5 @@ class CatchUp:
         if near:
             derive_all(s)
             log.info("caught up: derived tables rebuilt from the facts")
+        elif self.helpers is not None:
+            self.helpers.start()  # a no-op while they run; they end by themselves once the marker is gone

@@ -13,11 +13,11 @@ from kf.contracts import measures as ms
 from kf.contracts import membership as mb
 from kf.contracts.catalog import DomainEvent
 from kf.contracts.envelope import CloudEvent, parse_data
-from kf.runtime.consumer import BatchInfo
+from kf.runtime.consumer import BatchInfo, StopConsuming
 from kf.runtime.db import bulk_checkpoints
 from services.metrics import store as t
 from services.metrics.catchup import CatchUp
-from services.metrics.derive import derive_all
+from services.metrics.derive import derive_all, is_pending
 from services.metrics.projection import Batch
 from services.metrics.store import areas_text, stamp, version
 
@@ -153,13 +153,16 @@ ALL_HANDLERS = {cls: fn for hs in HANDLERS.values() for cls, fn in hs.items()}
 
 
 def batch_handler(regions: list[str], *, derive: bool = True, catch_up: CatchUp | None = None,
-                  consumer: str = "") -> Callable[..., None]:
+                  consumer: str = "", helper: bool = False) -> Callable[..., None]:
     """The consumers' batch handler: one `Batch` per fetched batch; events of regions not served are skipped.
     With `derive=False` (a replay) only the facts are written; `derive.derive_all` computes the rest at the end.
-    With `catch_up`, a consumer far behind its stream does the same on its own (catchup.py)."""
+    With `catch_up`, a consumer far behind its stream does the same on its own (catchup.py). A `helper`
+    (helpers.py) writes facts only while the derived tables are marked as lagging, and stops consuming after."""
     wanted = set(regions)
 
     def apply(s: Session, items: list[tuple[CloudEvent, DomainEvent]], info: BatchInfo | None = None) -> None:
+        if helper and not is_pending(s):
+            raise StopConsuming("the derived tables are up to date: this batch is for the service to apply")
         facts_only = not derive or (catch_up is not None and catch_up.before(s, consumer, info))
         bulk_checkpoints(s, facts_only)
         b = Batch(derive=not facts_only)

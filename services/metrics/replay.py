@@ -1,5 +1,6 @@
 """`kf replay metrics`: drop the durable consumers and projections, then rebuild them from the streams: the facts
-batch by batch, then the derived tables (pair summaries, measure ties, counters) once at the end.
+batch by batch, then the derived tables (pair summaries, measure ties, counters) once at the end. Helper processes (helpers.py) write
+facts beside this one, one per further CPU core.
 
 Run it with the metrics service stopped; the service resumes from the rebuilt position when it starts.
 """
@@ -14,15 +15,20 @@ from sqlalchemy import func, select
 
 from kf.runtime.consumer import PROCESSED
 from kf.runtime.service import ServiceRuntime
-from services.metrics.app import add_consumers
+from services.metrics.consumers import add_consumers
 from services.metrics.derive import derive_all, mark_pending
+from services.metrics.helpers import HelperProcesses
 from services.metrics.settings import Settings
 from services.metrics.store import clear_projections
+
+
+HELPERS_FROM = 2_000  # messages; fewer are replayed before helper processes would have started
 
 
 async def replay(settings: Settings, *, timeout: float = 3600.0) -> str:
     runtime = ServiceRuntime(settings)
     consumers = add_consumers(runtime, settings.served_regions(), derive=False)
+    helpers = HelperProcesses(settings)
     await runtime.start(relay=False, consumers=False)
     try:
         await asyncio.wait_for(runtime.connected.wait(), timeout=30)
@@ -41,6 +47,8 @@ async def replay(settings: Settings, *, timeout: float = 3600.0) -> str:
                 pass
         await asyncio.to_thread(_clear, runtime, [c.durable for c in consumers])
         started = time.perf_counter()
+        if total >= HELPERS_FROM:
+            helpers.start()
         stop = asyncio.Event()
         tasks = [asyncio.create_task(c.run(stop)) for c in present]
         deadline = time.monotonic() + timeout
@@ -50,6 +58,7 @@ async def replay(settings: Settings, *, timeout: float = 3600.0) -> str:
             await asyncio.sleep(0.2)
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.to_thread(helpers.stop)
         facts = time.perf_counter() - started
         await asyncio.to_thread(_derive, runtime)
         seconds = time.perf_counter() - started
@@ -59,6 +68,7 @@ async def replay(settings: Settings, *, timeout: float = 3600.0) -> str:
                 f"({total / seconds if seconds else 0:.0f} msg/s: facts {facts:.1f}s, derived tables "
                 f"{seconds - facts:.1f}s); {applied} events applied to the projections")
     finally:
+        await asyncio.to_thread(helpers.stop)
         await runtime.stop()
 
 

@@ -19,6 +19,8 @@ class Settings(ServiceSettings):
 
     catch_up_backlog: int = Field(20_000, ge=0, description="A consumer at least this many messages behind its stream (and behind by at least a quarter of what the stream holds) writes only facts and derives the pair summaries and counters once, when every consumer is within one batch of the end; KPIs keep their earlier values meanwhile. 0 derives batch by batch always")
 
+    catch_up_processes: int = Field(1, ge=0, le=16, description="Processes that write facts while the service catches up or `kf replay metrics` runs, the service's own included: helper processes fetch from the same durable consumers while the derived tables lag and end once they are derived. Faster on several cores, at the memory of one more service process each (docs/benchmarks.md). 1: no helpers; 0: one process per CPU core, at most 4")
+
     ack_wait_seconds: float = Field(60.0, ge=1.0, le=3600.0, description="How long JetStream waits for the metrics consumers' ack before redelivering (after a crash, the unacknowledged batch returns after this long); applies when a durable consumer is created")
 
     @field_validator("regions")

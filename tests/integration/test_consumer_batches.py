@@ -1,5 +1,6 @@
 """The kit's batch handler learns where its stream stands: how many messages wait behind each batch, also when a
-batch held only duplicates (a consumer catching up decides by it when to derive)."""
+batch held only duplicates (a consumer catching up decides by it when to derive). A handler that must stop (a metrics
+helper whose task is over) hands its batch back at once to the other consumers of the same durable."""
 
 from __future__ import annotations
 
@@ -12,13 +13,25 @@ from sqlalchemy import func, select
 from kf.contracts import membership as mev
 from kf.contracts.envelope import wrap
 from kf.runtime.broker import ensure_dead_letter_stream, ensure_stream
-from kf.runtime.consumer import PROCESSED, BatchInfo, EventConsumer
+from kf.runtime.consumer import PROCESSED, BatchInfo, EventConsumer, StopConsuming
 from kf.runtime.db import Database
 from kf.runtime.telemetry import ServiceMetrics
 from kf.testing.fixtures import migrate
 from kf.testing.streams import wait_until
 
 EVENTS = 10
+
+
+async def publish_organisations(js) -> list:
+    await ensure_stream(js, "membership")
+    await ensure_dead_letter_stream(js)
+    envelopes = []
+    for i in range(EVENTS):
+        event = mev.OrganisationRegistered(organisation_id=f"org-{i}", name=f"Organisation {i}",
+                                           org_number="974760673", sector=mev.Sector.municipality)
+        envelopes.append(wrap(event, region="ostfold", subject=event.organisation_id))
+        await js.publish(event.subject("ostfold"), envelopes[-1].to_json(), headers={"Nats-Msg-Id": envelopes[-1].id})
+    return envelopes
 
 
 async def test_each_batch_reports_its_backlog_and_a_batch_of_duplicates_reaches_the_handler(nats_server, tmp_path):
@@ -31,14 +44,7 @@ async def test_each_batch_reports_its_backlog_and_a_batch_of_duplicates_reaches_
 
     conn = await nats.connect(nats_server.url)
     js = conn.jetstream()
-    await ensure_stream(js, "membership")
-    await ensure_dead_letter_stream(js)
-    envelopes = []
-    for i in range(EVENTS):
-        event = mev.OrganisationRegistered(organisation_id=f"org-{i}", name=f"Organisation {i}",
-                                           org_number="974760673", sector=mev.Sector.municipality)
-        envelopes.append(wrap(event, region="ostfold", subject=event.organisation_id))
-        await js.publish(event.subject("ostfold"), envelopes[-1].to_json(), headers={"Nats-Msg-Id": envelopes[-1].id})
+    envelopes = await publish_organisations(js)
 
     db = Database(url)
     consumer = EventConsumer(db=db, owner="metrics", name="membership", source_service="membership", region="ostfold",
@@ -66,5 +72,48 @@ async def test_each_batch_reports_its_backlog_and_a_batch_of_duplicates_reaches_
     finally:
         stop.set()
         await task
+        await conn.close()
+        db.dispose()
+
+
+async def test_a_handler_that_stops_hands_its_batch_back_at_once_to_the_other_consumer(nats_server, tmp_path):
+    url = f"sqlite:///{tmp_path / 'stop.db'}"
+    migrate("membership", url)
+    conn = await nats.connect(nats_server.url)
+    await publish_organisations(conn.jetstream())
+    seen: list[str] = []
+
+    def stopping(_session, items, _info) -> None:
+        seen.extend(env.subject for env, _ in items)
+        raise StopConsuming("helper no longer needed")
+
+    db = Database(url)
+
+    def consumer(handler) -> EventConsumer:  # both on the same durable, acknowledging within 60 s
+        return EventConsumer(db=db, owner="metrics", name="membership", source_service="membership", region="ostfold",
+                             batch_handler=handler, batch_types=[mev.OrganisationRegistered], js=conn.jetstream,
+                             metrics=ServiceMetrics("metrics"), batch_size=4)
+
+    def applied() -> int:
+        with db.transaction() as s:
+            return s.execute(select(func.count()).select_from(PROCESSED)).scalar_one()
+
+    helper = consumer(stopping)
+    stop = asyncio.Event()
+    try:
+        await asyncio.wait_for(helper.run(stop), timeout=20)  # returns by itself after its first batch
+        assert helper.stopped and seen == ["org-0", "org-1", "org-2", "org-3"]
+        assert applied() == 0, "the stopped batch was rolled back"
+
+        kept: list[str] = []
+        service = consumer(lambda _s, items, _i: kept.extend(env.subject for env, _ in items))
+        task = asyncio.create_task(service.run(stop))
+        # Well before the 60 s ack wait: the stopped batch was handed back, not left to time out.
+        await asyncio.to_thread(wait_until, lambda: applied() == EVENTS, timeout=15, what="every event applied")
+        assert sorted(kept) == sorted(f"org-{i}" for i in range(EVENTS))
+        stop.set()
+        await task
+    finally:
+        stop.set()
         await conn.close()
         db.dispose()
