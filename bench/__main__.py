@@ -118,22 +118,69 @@ async def raw_baseline(url: str, total: int) -> float:
     return seconds
 
 
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
+class PeakRss:
+    """Peak memory of a process together with its helper processes: the largest sum of their resident sets, sampled
+    every 50 ms, or the process's own high-water mark (VmHWM) when that is larger (a single process's peak between
+    two samples)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            try:
+                own = peak_rss_mb(self.pid)
+                tree = rss_mb(self.pid)
+                for child in children(self.pid):
+                    try:
+                        tree += rss_mb(child)
+                    except OSError:
+                        pass
+                self.peak = max(self.peak, own, tree)
+            except OSError:
+                return
+            self._stop.wait(0.05)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
 def watch(args: list[str], env: dict | None = None) -> tuple[str, float]:
-    """Run a command; return its stdout and its peak RSS in MB (VmHWM read until it exits: wait4's ru_maxrss
-    would report the bench process's own size, inherited at fork)."""
+    """Run a command; return its stdout and its peak RSS in MB with its helpers' (read until it exits: wait4's
+    ru_maxrss would report the bench process's own size, inherited at fork)."""
     errors = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
-    peak = 0.0
     chunks: list[str] = []
     reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()))
     reader.start()
-    while proc.poll() is None:
-        try:
-            peak = max(peak, peak_rss_mb(proc.pid))
-        except (FileNotFoundError, ProcessLookupError):
-            break
-        time.sleep(0.05)
+    rss = PeakRss(proc.pid)
     proc.wait()
+    peak = rss.stop()
     reader.join()
     if proc.returncode:
         errors.seek(0)
@@ -155,6 +202,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000, help="size of the published stream (default 200000)")
     parser.add_argument("--queries", type=int, default=200, help="KPI queries per latency measurement (default 200)")
     parser.add_argument("--steady-seconds", type=float, default=30.0, help="length of the 200 events/s run (default 30)")
+    parser.add_argument("--catch-up-processes", type=int, default=1,
+                        help="KF_CATCH_UP_PROCESSES for ingest and replay (default 1: no helper processes)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--parts", default=",".join(PARTS),
                         help=f"comma-separated parts to run (default all: {','.join(PARTS)}); query and steady need "
@@ -188,10 +237,13 @@ def main() -> None:
         upgrade("metrics", str(Path(__file__).resolve().parent.parent / "services/metrics/migrations"), db)
         port = free_port()
         env = {**os.environ, "KF_ENV": "development", "KF_REGION": "ostfold", "KF_NATS_URL": server.url, "KF_DATABASE_URL": db,
-               "KF_DATA_DIR": str(work), "KF_HTTP_PORT": str(port), "KF_LOG_LEVEL": "WARNING"}
+               "KF_DATA_DIR": str(work), "KF_HTTP_PORT": str(port), "KF_LOG_LEVEL": "WARNING",
+               "KF_CATCH_UP_PROCESSES": str(args.catch_up_processes)}
+        results["catch_up_processes"] = args.catch_up_processes
         if "ingest" in parts:
             started = time.perf_counter()
             proc = subprocess.Popen([KF, "serve", "metrics"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            rss = PeakRss(proc.pid)
             first = None
             while (n := applied(db)) < total:
                 if first is None and n > 0:
@@ -202,7 +254,7 @@ def main() -> None:
             seconds = time.perf_counter() - started
             results["ingest"] = {"seconds_from_start": seconds, "rate": total / seconds,
                                  "rate_after_first_commit": total / (time.perf_counter() - (first or started)),
-                                 "peak_rss_mb": peak_rss_mb(proc.pid)}
+                                 "peak_rss_mb": rss.stop()}
             print(f"ingest: {results['ingest']['rate']:.0f} events/s (peak RSS {results['ingest']['peak_rss_mb']:.0f} MB)", flush=True)
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)

@@ -88,8 +88,12 @@ class EventConsumer:
                  metrics: ServiceMetrics, region: str | None = None, batch_size: int = 256,
                  on_commit: Callable[[], None] | None = None, serialize_key: str | None = None,
                  batch_handler: BatchHandler | None = None, batch_types: Iterable[type[DomainEvent]] = (),
-                 on_start: Callable[[Session], None] | None = None) -> None:
+                 on_start: Callable[[Session], None] | None = None,
+                 on_idle: Callable[[Session], bool] | None = None) -> None:
         self.db = db
+        # Runs when a fetch after a batch finds nothing, in a writing transaction serialised like a batch; returns
+        # whether it changed anything (then `on_commit` runs, as after a batch).
+        self.on_idle = on_idle
         # Runs once before the first fetch, in a writing transaction serialised like a batch (e.g. to finish
         # derived tables that an interrupted rebuild left behind).
         self.on_start = on_start
@@ -133,6 +137,7 @@ class EventConsumer:
         self.ready.set()
         last_lag = 0.0
         writing: asyncio.Task | None = None
+        busy = False  # a batch came since the last idle step
         while not stop.is_set() and not self.stopped:
             try:
                 msgs = await sub.fetch(self._batch_size, timeout=1.0)
@@ -155,6 +160,13 @@ class EventConsumer:
                     writing = None
                     break
                 writing = asyncio.create_task(self._commit_and_ack(items, started))
+                busy = True
+            elif busy and self.on_idle is not None:
+                busy = False
+                if writing is not None:
+                    await writing
+                    writing = None
+                await self._idle()
             if time.monotonic() - last_lag > 5:
                 last_lag = time.monotonic()
                 try:
@@ -234,6 +246,20 @@ class EventConsumer:
                 self._apply_in_transaction(todo, isolate=False)
             except RejectEvent:
                 self._apply_in_transaction(todo, isolate=True)
+
+    async def _idle(self) -> None:
+        try:
+            changed = await asyncio.to_thread(self._idle_in_transaction)
+        except Exception as exc:  # noqa: BLE001 - database trouble: the next idle step tries again
+            log.warning("idle step failed", extra={"consumer": self.durable, "error": type(exc).__name__})
+            return
+        if changed and self._on_commit is not None:
+            self._on_commit()
+
+    def _idle_in_transaction(self) -> bool:
+        with self._writer(), self.db.transaction() as session:
+            self._serialize(session)
+            return self.on_idle(session)
 
     def _start_in_transaction(self) -> None:
         with self._writer(), self.db.transaction() as session:

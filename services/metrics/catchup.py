@@ -56,6 +56,18 @@ class CatchUp:
             return True
         return False
 
+    def idle(self, s: Session, consumer: str) -> bool:
+        """A consumer found nothing more to fetch. Helpers may have applied the last batches of a stream, so that no
+        batch of this process brought it near the end: derive now if every consumer of this process is near it."""
+        with self._lock:
+            self._backlogs[consumer] = 0
+            near = all(b <= self.near for b in self._backlogs.values())
+        if near and is_pending(s):
+            derive_all(s)
+            log.info("caught up: derived tables rebuilt from the facts")
+            return True
+        return False
+
     def after(self, s: Session) -> None:
         """After a facts-only batch: derive everything once every consumer of this process is near the end."""
         with self._lock:

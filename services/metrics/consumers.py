@@ -4,6 +4,7 @@ and the helper processes each build theirs here (without the HTTP app, which hel
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 from nats.js.api import ConsumerConfig
@@ -59,7 +60,8 @@ def add_consumers(runtime: ServiceRuntime, regions: list[str], on_commit=None, *
                                    js=runtime.js, metrics=runtime.metrics, region=only,
                                    batch_size=settings.consumer_batch_size, on_commit=on_commit,
                                    serialize_key="metrics-projections",  # batches read, then write shared rows
-                                   on_start=finish_pending_derive if derive else None)
+                                   on_start=finish_pending_derive if derive else None,
+                                   on_idle=partial(catch_up.idle, consumer=source) if catch_up else None)
         runtime.consumers.append(consumer)
         consumers.append(consumer)
     return consumers

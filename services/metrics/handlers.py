@@ -163,14 +163,14 @@ def batch_handler(regions: list[str], *, derive: bool = True, catch_up: CatchUp 
     def apply(s: Session, items: list[tuple[CloudEvent, DomainEvent]], info: BatchInfo | None = None) -> None:
         if helper and not is_pending(s):
             raise StopConsuming("the derived tables are up to date: this batch is for the service to apply")
-        facts_only = not derive or (catch_up is not None and catch_up.before(s, consumer, info))
+        facts_only = helper or not derive or (catch_up is not None and catch_up.before(s, consumer, info))
         bulk_checkpoints(s, facts_only)
         b = Batch(derive=not facts_only)
         for env, event in items:
             if env.region in wanted:
                 ALL_HANDLERS[type(event)](b, env, event)
         b.flush(s)
-        if derive and facts_only:
+        if derive and not helper and facts_only and catch_up is not None:
             catch_up.after(s)
     return apply
 

@@ -117,3 +117,38 @@ async def test_a_handler_that_stops_hands_its_batch_back_at_once_to_the_other_co
         stop.set()
         await conn.close()
         db.dispose()
+
+
+async def test_the_idle_step_runs_once_when_the_stream_runs_dry_and_its_change_counts_as_a_commit(nats_server, tmp_path):
+    url = f"sqlite:///{tmp_path / 'idle.db'}"
+    migrate("membership", url)
+    conn = await nats.connect(nats_server.url)
+    js = conn.jetstream()
+    await publish_organisations(js)
+    db = Database(url)
+    idle: list[int] = []
+    commits: list[int] = []
+
+    def on_idle(session) -> bool:
+        idle.append(session.execute(select(func.count()).select_from(PROCESSED)).scalar_one())
+        return True
+
+    consumer = EventConsumer(db=db, owner="metrics", name="membership", source_service="membership", region="ostfold",
+                             batch_handler=lambda *_: None, batch_types=[mev.OrganisationRegistered], js=conn.jetstream,
+                             metrics=ServiceMetrics("metrics"), batch_size=4, on_idle=on_idle,
+                             on_commit=lambda: commits.append(len(idle)))
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        await asyncio.to_thread(wait_until, lambda: idle, timeout=20, what="the idle step")
+        assert idle == [EVENTS], "it ran after every batch was committed"
+        await asyncio.sleep(2.5)  # more empty fetches: no second idle step until a batch comes
+        assert idle == [EVENTS] and commits[-1] == 1
+        await publish_organisations(js)  # more events, then dry again
+        await asyncio.to_thread(wait_until, lambda: len(idle) == 2, timeout=20, what="the second idle step")
+        assert idle == [EVENTS, 2 * EVENTS]
+    finally:
+        stop.set()
+        await task
+        await conn.close()
+        db.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, func, select
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from bench.history import AREAS, realistic
 from kf.contracts.envelope import parse_data
 from kf.regiondata import load_region
-from kf.runtime.consumer import BatchInfo
+from kf.runtime.consumer import BatchInfo, StopConsuming
 from services.metrics import counters
 from services.metrics import store as t
 from services.metrics.catchup import CatchUp
@@ -107,5 +108,34 @@ def test_far_behind_a_consumer_writes_facts_only_then_derives_once_near_the_end(
             # Near the end a consumer derives batch by batch again.
             apply(s, items[:10], BatchInfo(backlog=20, last_seq=len(items) + 10))
             assert not is_pending(s)
+    finally:
+        engine.dispose()
+
+
+def test_a_consumer_that_finds_nothing_more_derives_when_helpers_took_the_last_batches():
+    history = realistic(600, seed=5).events
+    expected = kpis_after(history, batch_size=50)
+    items = [(env, parse_data(env)) for env in history]
+    catch_up = CatchUp(threshold=100, near=50)
+    service = batch_handler(["ostfold"], catch_up=catch_up, consumer="measures")
+    helper = batch_handler(["ostfold"], helper=True)
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    try:
+        with Session(engine) as s:
+            service(s, items[:50], BatchInfo(backlog=len(items) - 50, last_seq=50))
+            assert is_pending(s)
+            catch_up.before(s, "events", BatchInfo(backlog=500, last_seq=10))  # another consumer, far behind
+            for i in range(50, len(items), 50):  # a helper applies the rest: the service never sees the end
+                helper(s, items[i:i + 50], BatchInfo(backlog=max(0, len(items) - i - 50), last_seq=i + 50))
+            assert not catch_up.idle(s, "measures"), "the events consumer is still far behind"
+            assert is_pending(s) and kpi_values(s, REGION, None, DATES[-1])["members"] == 0
+            assert catch_up.idle(s, "events"), "nothing more for either consumer: derived"
+            assert not is_pending(s)
+            values = {(focus, d): kpi_values(s, REGION, focus, d) for focus in (None, *AREAS) for d in DATES}
+            assert values == expected
+            with pytest.raises(StopConsuming):  # and the helper's next batch goes back to the service
+                helper(s, items[:10], BatchInfo(backlog=0, last_seq=len(items) + 10))
+            assert not catch_up.idle(s, "events"), "nothing left to derive"
     finally:
         engine.dispose()
