@@ -57,6 +57,11 @@ class BatchInfo:
 # transaction.
 BatchHandler = Callable[[Session, list[tuple[CloudEvent, DomainEvent]], BatchInfo], None]
 
+# Prepares a batch's events before the batch takes the writers' lock (no database: e.g. the rows they will write), so
+# consumers in other threads and processes write meanwhile. The batch handler is then called with `prepared=` the
+# result, unless some event turned out to be applied already (then it gets the new events only, and no `prepared`).
+BatchPrepare = Callable[[list[tuple[CloudEvent, DomainEvent]]], object]
+
 # SQLite has one writer at a time: consumers of one process queue on a lock instead of on SQLite's busy wait.
 _SQLITE_WRITERS: dict[str, threading.Lock] = {}
 
@@ -89,7 +94,8 @@ class EventConsumer:
                  on_commit: Callable[[], None] | None = None, serialize_key: str | None = None,
                  batch_handler: BatchHandler | None = None, batch_types: Iterable[type[DomainEvent]] = (),
                  on_start: Callable[[Session], None] | None = None,
-                 on_idle: Callable[[Session], bool] | None = None) -> None:
+                 on_idle: Callable[[Session], bool] | None = None,
+                 batch_prepare: BatchPrepare | None = None) -> None:
         self.db = db
         # Runs when a fetch after a batch finds nothing, in a writing transaction serialised like a batch; returns
         # whether it changed anything (then `on_commit` runs, as after a batch).
@@ -104,6 +110,7 @@ class EventConsumer:
         self.handlers = {cls.type_name(): fn for cls, fn in (handlers or {}).items()}
         # With a batch handler, `batch_types` are the types it applies (each event once, in stream order).
         self.batch_handler = batch_handler
+        self.batch_prepare = batch_prepare
         self.batch_types = {cls.type_name() for cls in batch_types}
         if batch_handler is None and self.batch_types:
             raise ValueError("batch_types without a batch_handler")
@@ -241,9 +248,13 @@ class EventConsumer:
         todo = [i for i in items if i.event is not None]
         if not todo:
             return
+        prepared = None
+        if self.batch_prepare is not None:
+            batched = [i for i in todo if i.envelope.type not in self.handlers]
+            prepared = (batched, self.batch_prepare([(i.envelope, i.event) for i in batched]))
         with self._writer():
             try:
-                self._apply_in_transaction(todo, isolate=False)
+                self._apply_in_transaction(todo, isolate=False, prepared=prepared)
             except RejectEvent:
                 self._apply_in_transaction(todo, isolate=True)
 
@@ -278,7 +289,7 @@ class EventConsumer:
         if self.serialize_key and is_postgres(self.db.engine):
             session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": self.serialize_key})
 
-    def _apply_in_transaction(self, todo: list[_Item], *, isolate: bool) -> None:
+    def _apply_in_transaction(self, todo: list[_Item], *, isolate: bool, prepared: tuple | None = None) -> None:
         with self.db.transaction() as session:
             self._serialize(session)
             ids = [i.envelope.id for i in todo]
@@ -309,7 +320,11 @@ class EventConsumer:
                              "applied_at": datetime.now(UTC), "note": None})
             if self.batch_handler is not None:
                 # Called even when every event was a duplicate: the handler still learns where the stream stands.
-                self._apply_batch(session, batched, isolate, BatchInfo(backlog=todo[-1].pending, last_seq=todo[-1].seq))
+                info = BatchInfo(backlog=todo[-1].pending, last_seq=todo[-1].seq)
+                if prepared is not None and not isolate and len(prepared[0]) == len(batched):  # no duplicate left out
+                    self.batch_handler(session, [(i.envelope, i.event) for i in batched], info, prepared=prepared[1])
+                else:
+                    self._apply_batch(session, batched, isolate, info)
                 now = datetime.now(UTC)
                 rows.extend({"consumer": self.durable, "event_id": i.envelope.id, "stream_seq": i.seq, "applied_at": now,
                              "note": None} for i in batched if i.problem is None)

@@ -153,26 +153,42 @@ ALL_HANDLERS = {cls: fn for hs in HANDLERS.values() for cls, fn in hs.items()}
 
 
 def batch_handler(regions: list[str], *, derive: bool = True, catch_up: CatchUp | None = None,
-                  consumer: str = "", helper: bool = False) -> Callable[..., None]:
-    """The consumers' batch handler: one `Batch` per fetched batch; events of regions not served are skipped.
+                  consumer: str = "", helper: bool = False) -> BatchApplier:
+    """The consumers' batch handler (see `BatchApplier`)."""
+    return BatchApplier(regions, derive=derive, catch_up=catch_up, consumer=consumer, helper=helper)
+
+
+class BatchApplier:
+    """Applies a fetched batch: one `Batch` per batch; events of regions not served are skipped.
     With `derive=False` (a replay) only the facts are written; `derive.derive_all` computes the rest at the end.
     With `catch_up`, a consumer far behind its stream does the same on its own (catchup.py). A `helper`
-    (helpers.py) writes facts only while the derived tables are marked as lagging, and stops consuming after."""
-    wanted = set(regions)
+    (helpers.py) writes facts only while the derived tables are marked as lagging, and stops consuming after.
+    `prepare` states the batch's merges before the consumer takes the writers' lock (the kit's `batch_prepare`)."""
 
-    def apply(s: Session, items: list[tuple[CloudEvent, DomainEvent]], info: BatchInfo | None = None) -> None:
-        if helper and not is_pending(s):
-            raise StopConsuming("the derived tables are up to date: this batch is for the service to apply")
-        facts_only = helper or not derive or (catch_up is not None and catch_up.before(s, consumer, info))
-        bulk_checkpoints(s, facts_only)
-        b = Batch(derive=not facts_only)
+    def __init__(self, regions: list[str], *, derive: bool, catch_up: CatchUp | None, consumer: str,
+                 helper: bool) -> None:
+        self.wanted = set(regions)
+        self.derive, self.catch_up, self.consumer, self.helper = derive, catch_up, consumer, helper
+
+    def prepare(self, items: list[tuple[CloudEvent, DomainEvent]]) -> Batch:
+        b = Batch()
         for env, event in items:
-            if env.region in wanted:
+            if env.region in self.wanted:
                 ALL_HANDLERS[type(event)](b, env, event)
+        return b
+
+    def __call__(self, s: Session, items: list[tuple[CloudEvent, DomainEvent]], info: BatchInfo | None = None,
+                 prepared: Batch | None = None) -> None:
+        if self.helper and not is_pending(s):
+            raise StopConsuming("the derived tables are up to date: this batch is for the service to apply")
+        catch_up = self.catch_up
+        facts_only = self.helper or not self.derive or (catch_up is not None and catch_up.before(s, self.consumer, info))
+        bulk_checkpoints(s, facts_only)
+        b = prepared if prepared is not None else self.prepare(items)
+        b.derive = not facts_only
         b.flush(s)
-        if derive and not helper and facts_only and catch_up is not None:
+        if self.derive and not self.helper and facts_only and catch_up is not None:
             catch_up.after(s)
-    return apply
 
 
 def apply_envelopes(s: Session, envelopes: list[CloudEvent], regions: list[str], batch_size: int = 1000,

@@ -152,3 +152,46 @@ async def test_the_idle_step_runs_once_when_the_stream_runs_dry_and_its_change_c
         await task
         await conn.close()
         db.dispose()
+
+
+async def test_a_prepared_batch_is_used_only_when_no_event_of_it_was_applied_already(nats_server, tmp_path):
+    url = f"sqlite:///{tmp_path / 'prepared.db'}"
+    migrate("membership", url)
+    conn = await nats.connect(nats_server.url)
+    js = conn.jetstream()
+    envelopes = await publish_organisations(js)
+    db = Database(url)
+    calls: list[tuple[list[str], object]] = []
+
+    def handler(_session, items, _info, prepared=None) -> None:
+        calls.append(([env.subject for env, _ in items], prepared))
+
+    consumer = EventConsumer(db=db, owner="metrics", name="membership", source_service="membership", region="ostfold",
+                             batch_handler=handler, batch_types=[mev.OrganisationRegistered], js=conn.jetstream,
+                             metrics=ServiceMetrics("metrics"), batch_size=EVENTS,
+                             batch_prepare=lambda items: [env.subject for env, _ in items])
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        await asyncio.to_thread(wait_until, lambda: calls, timeout=20, what="the first batch")
+        first = [f"org-{i}" for i in range(EVENTS)]
+        assert calls == [(first, first)], "new events: the batch prepared before the lock is the one applied"
+        stop.set()
+        await task
+        # Two events again under new message ids, with a new one, fetched as one batch: the handler gets the new
+        # one only, and not the prepared batch (which held the other two).
+        extra = mev.OrganisationRegistered(organisation_id="org-new", name="New", org_number="974760673",
+                                           sector=mev.Sector.business)
+        again = [*envelopes[:2], wrap(extra, region="ostfold", subject="org-new")]
+        for envelope in again:
+            await js.publish("kf.ostfold.membership.organisation.registered", envelope.to_json(),
+                             headers={"Nats-Msg-Id": str(uuid.uuid4())})
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.run(stop))
+        await asyncio.to_thread(wait_until, lambda: len(calls) == 2, timeout=20, what="the second batch")
+        assert calls[1] == (["org-new"], None)
+    finally:
+        stop.set()
+        await task
+        await conn.close()
+        db.dispose()
