@@ -78,11 +78,25 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     settings = _settings(args.service)
     configure_logging(args.service, settings.log_level)
+    _require_migrated(args.service, settings)
     replay = spec.load("replay:replay")
     collector.tune()
     result = asyncio.run(replay(settings))
     print(result)
     return 0
+
+
+def _require_migrated(service: str, settings) -> None:
+    from kf.runtime.migrations import revisions
+
+    try:
+        current, head = revisions(service, str(get_service(service).migrations_dir()), settings.database_url_value())
+    except Exception as exc:  # noqa: BLE001 - e.g. the database server is unreachable: say so, without a trace
+        raise SystemExit(f"kf: cannot read the {service} database's revision ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0][:300]})") from None
+    if current != head:
+        raise SystemExit(f"kf: the {service} database is at revision {current or 'none (never migrated)'}, the code "
+                         f"needs {head}: run `kf migrate {service}` first")
 
 
 def cmd_up(args: argparse.Namespace) -> int:

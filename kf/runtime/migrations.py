@@ -21,6 +21,22 @@ def upgrade(service: str, migrations_dir: str, url: str, revision: str = "head")
     command.upgrade(alembic_config(service, migrations_dir, url), revision)
 
 
+def revisions(service: str, migrations_dir: str, url: str) -> tuple[str | None, str | None]:
+    """(the database's current revision or None when it was never migrated, the newest revision of the code)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(service, migrations_dir, url)).get_current_head()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection, opts={"version_table": f"alembic_version_{service}"}
+                                                 ).get_current_revision()
+    finally:
+        engine.dispose()
+    return current, head
+
+
 def run_env(metadata: MetaData) -> None:
     """The body of every service's `migrations/env.py`."""
     config = context.config
