@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 from kf.runtime.consumer import BatchInfo
 from services.metrics.derive import derive_all, is_pending, mark_pending
 
+from services.metrics.helpers import worth_helping
+
 if TYPE_CHECKING:
     from services.metrics.helpers import HelperProcesses
 
@@ -75,5 +77,5 @@ class CatchUp:
         if near:
             derive_all(s)
             log.info("caught up: derived tables rebuilt from the facts")
-        elif self.helpers is not None:
-            self.helpers.start()  # a no-op while they run; they end by themselves once the marker is gone
+        elif self.helpers is not None and worth_helping(list(self._backlogs.values()), self.near):
+            self.helpers.start()  # a no-op while they run; they end by themselves near the end

@@ -169,6 +169,7 @@ class BatchApplier:
                  helper: bool) -> None:
         self.wanted = set(regions)
         self.derive, self.catch_up, self.consumer, self.helper = derive, catch_up, consumer, helper
+        self.backlog: int | None = None  # messages behind the last batch applied (None before the first)
 
     def prepare(self, items: list[tuple[CloudEvent, DomainEvent]]) -> Batch:
         b = Batch()
@@ -187,6 +188,8 @@ class BatchApplier:
         b = prepared if prepared is not None else self.prepare(items)
         b.derive = not facts_only
         b.flush(s)
+        if info is not None:
+            self.backlog = info.backlog
         if self.derive and not self.helper and facts_only and catch_up is not None:
             catch_up.after(s)
 

@@ -9,8 +9,9 @@ each message to one fetcher, and the inbox of applied event ids drops one that c
 A helper runs the metrics consumers with a batch handler that applies a batch only while the marker is set, checked
 in the batch's own serialised transaction (on SQLite the writers' lock file, on PostgreSQL the advisory lock). The
 first batch after the service derived finds the marker gone: it is handed back to JetStream at once
-(`StopConsuming`) and the helper ends. Helpers never derive; they also end when the marker is gone, when the service
-stops, and when their parent process is gone (killed).
+(`StopConsuming`) and the helper ends. Helpers never derive; they also end when the marker is gone, when they are within a
+few batches of the end of every stream (the service applies the rest and derives with their memory already free),
+when the service stops, and when their parent process is gone (killed).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from services.metrics.settings import Settings
 log = logging.getLogger("kf.metrics")
 
 _POLL = 0.25
+END_BATCHES = 4  # a helper ends when its consumers are within this many batches of the end
+START_BATCHES = 16  # and is started only for a backlog of more than this many batches
 
 
 def helper_count(settings: Settings) -> int:
@@ -119,11 +122,25 @@ async def _run(settings: Settings, parent: int, number: int) -> None:
             if all(c.stopped for c in consumers) or not await asyncio.to_thread(_pending, runtime):
                 reason = "derived tables up to date"
                 break
+            if near_the_end([c.batch_handler.backlog for c in consumers], settings.consumer_batch_size):
+                reason = "near the end of the streams"
+                break
     finally:
         await runtime.stop()
     registry = runtime.metrics.registry
     applied = sum(registry.get_sample_value("kf_events_applied_total", {"consumer": c.durable}) or 0 for c in consumers)
     log.info("helper process ended", extra={"helper": number, "reason": reason, "events_applied": int(applied)})
+
+
+def near_the_end(backlogs: list[int | None], batch_size: int) -> bool:
+    """Whether a helper's consumers are all within a few batches of the end (a consumer that has had no batch yet
+    has nothing for it): the service applies the rest alone, and the helper's memory is free before it derives."""
+    return any(b is not None for b in backlogs) and all(b is None or b <= END_BATCHES * batch_size for b in backlogs)
+
+
+def worth_helping(backlogs: list[int], batch_size: int) -> bool:
+    """Whether a backlog is large enough to start helpers for (well above where they end: no start-stop churn)."""
+    return any(b > START_BATCHES * batch_size for b in backlogs)
 
 
 def _pending(runtime: ServiceRuntime) -> bool:

@@ -20,6 +20,7 @@ from services.metrics import store as t
 from services.metrics.catchup import CatchUp
 from services.metrics.derive import derive_all, is_pending, mark_pending
 from services.metrics.handlers import apply_envelopes, batch_handler
+from services.metrics.helpers import near_the_end, worth_helping
 from services.metrics.queries import kpi_values, kpi_values_from_facts
 from services.metrics.store import metadata
 
@@ -139,3 +140,13 @@ def test_a_consumer_that_finds_nothing_more_derives_when_helpers_took_the_last_b
             assert not catch_up.idle(s, "events"), "nothing left to derive"
     finally:
         engine.dispose()
+
+
+def test_helpers_start_for_a_large_backlog_only_and_end_a_few_batches_before_the_end():
+    batch = 1000
+    assert not near_the_end([None, None, None], batch), "no batch yet: a helper just started does not end"
+    assert not near_the_end([None, 50_000, 2_000], batch)
+    assert near_the_end([None, 4_000, 0], batch), "the service applies the last few batches alone"
+    assert worth_helping([100, 20_000], batch) and not worth_helping([100, 16_000], batch)
+    # Between the two thresholds nothing starts or ends a helper: a helper that ended is not started again at once.
+    assert not worth_helping([5_000], batch) and not near_the_end([5_000], batch)
