@@ -62,6 +62,8 @@ BatchHandler = Callable[[Session, list[tuple[CloudEvent, DomainEvent]], BatchInf
 # result, unless some event turned out to be applied already (then it gets the new events only, and no `prepared`).
 BatchPrepare = Callable[[list[tuple[CloudEvent, DomainEvent]]], object]
 
+FETCH_TIMEOUT = 1.0  # seconds a fetch waits for messages (its pull request may deliver until then)
+
 # SQLite has one writer at a time: consumers of one process queue on a lock instead of on SQLite's busy wait.
 _SQLITE_WRITERS: dict[str, threading.Lock] = {}
 
@@ -125,6 +127,9 @@ class EventConsumer:
         self.serialize_key = serialize_key
         self.ready = asyncio.Event()
         self.stopped = False  # set when a handler raised StopConsuming
+        # At its end, how long to wait for messages of a pull request still open, to hand them back (a consumer
+        # that ends while others of its durable go on); 0 hands back only those already received.
+        self.hand_back_linger = 0.0
 
     def consumer_config(self) -> ConsumerConfig:
         return ConsumerConfig(durable_name=self.durable, filter_subject=self.filter, ack_policy=AckPolicy.EXPLICIT,
@@ -147,7 +152,7 @@ class EventConsumer:
         busy = False  # a batch came since the last idle step
         while not stop.is_set() and not self.stopped:
             try:
-                msgs = await sub.fetch(self._batch_size, timeout=1.0)
+                msgs = await sub.fetch(self._batch_size, timeout=FETCH_TIMEOUT)
             except (NatsTimeoutError, TimeoutError):
                 msgs = []
             except Exception as exc:  # noqa: BLE001 - connection trouble: wait and fetch again
@@ -183,8 +188,30 @@ class EventConsumer:
                     pass
         if writing is not None:
             await writing
+        await self._hand_back(sub)
         # An open pull subscription makes the broker's drain() wait out its whole timeout at shutdown.
         await _quietly(sub.unsubscribe())
+
+    async def _hand_back(self, sub) -> None:
+        """Messages delivered to this subscription that it will not apply go back to JetStream at once, instead of
+        after the ack wait: those in its queue and, with `hand_back_linger`, those a pull request still open (up to
+        the fetch timeout) brings meanwhile. Another consumer of the durable (a helper's service, a replica) gets
+        them now."""
+        deadline = time.monotonic() + self.hand_back_linger
+        handed = 0
+        while sub.pending_msgs or time.monotonic() < deadline:
+            if not sub.pending_msgs:
+                await asyncio.sleep(0.05)
+                continue
+            try:
+                msg = await sub._sub.next_msg(timeout=0.05)  # noqa: SLF001 - nats-py has no public way to take one
+            except Exception:  # noqa: BLE001 - emptied meanwhile
+                continue
+            if msg.reply:  # a status message (request expired) has none
+                await _quietly(msg.nak())
+                handed += 1
+        if handed:
+            log.info("unapplied messages handed back", extra={"consumer": self.durable, "messages": handed})
 
     async def _subscribe(self, stop: asyncio.Event):
         while not stop.is_set():

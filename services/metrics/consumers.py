@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from nats.js.api import ConsumerConfig
 from sqlalchemy.orm import Session
 
-from kf.runtime.consumer import EventConsumer
+from kf.runtime.consumer import FETCH_TIMEOUT, EventConsumer
 from kf.runtime.service import ServiceRuntime
 from services.metrics.catchup import CatchUp
 from services.metrics.derive import derive_all, is_pending
@@ -63,6 +63,8 @@ def add_consumers(runtime: ServiceRuntime, regions: list[str], on_commit=None, *
                                    serialize_key="metrics-projections",  # batches read, then write shared rows
                                    on_start=finish_pending_derive if derive else None,
                                    on_idle=partial(catch_up.idle, consumer=source) if catch_up else None)
+        if helper:  # it ends while the service's consumers go on: what it received and will not apply goes back
+            consumer.hand_back_linger = FETCH_TIMEOUT + 0.1
         runtime.consumers.append(consumer)
         consumers.append(consumer)
     return consumers
