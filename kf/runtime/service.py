@@ -101,14 +101,15 @@ class ServiceRuntime:
             for consumer in self.consumers:
                 self._tasks.append(asyncio.create_task(consumer.run(self._stop)))
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop consuming and relaying, waiting up to `grace` seconds for each task's last batch to be written."""
         self._stop.set()
         for hook in self.on_stop:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(hook)
         for task in self._tasks:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
-                await asyncio.wait_for(task, timeout=5)
+                await asyncio.wait_for(task, timeout=grace)
         self._tasks.clear()
         with contextlib.suppress(Exception):  # drain() raises, or waits, while NATS is unreachable
             await asyncio.wait_for(self.broker.stop(), timeout=5)

@@ -126,7 +126,9 @@ async def _run(settings: Settings, parent: int, number: int) -> None:
                 reason = "near the end of the streams"
                 break
     finally:
-        await runtime.stop()
+        # A last batch may wait for the writers' lock while the service derives (minutes on a large history): it
+        # must end written or handed back, not cancelled, or its messages would wait out the ack wait.
+        await runtime.stop(grace=settings.ack_wait_seconds)
     registry = runtime.metrics.registry
     applied = sum(registry.get_sample_value("kf_events_applied_total", {"consumer": c.durable}) or 0 for c in consumers)
     log.info("helper process ended", extra={"helper": number, "reason": reason, "events_applied": int(applied)})

@@ -43,7 +43,8 @@ def logged(path: Path, message: str) -> list[dict]:
 
 
 def test_helpers_take_part_of_the_backlog_end_by_themselves_and_the_kpis_are_the_ground_truth(nats_server, tmp_path):
-    history = realistic(20_000, seed=5).events
+    full = realistic(32_000, seed=5).events
+    history, more = full[:20_000], full[20_000:]  # the rest comes as a second backlog at the end
     truth_url = f"sqlite:///{tmp_path / 'truth.db'}"
     engine = create_engine(truth_url)
     metadata.create_all(engine)
@@ -105,3 +106,22 @@ def test_helpers_take_part_of_the_backlog_end_by_themselves_and_the_kpis_are_the
     ended = logged(tmp_path / "replay.log", "helper process ended")
     assert len(ended) == 1 and ended[0]["events_applied"] > 0, ended
     assert all_kpis(url) == truth
+
+    # A second backlog, caught up by the service with a helper, on durables with that 300 s ack wait: a helper's
+    # last batch, waiting for the writers' lock while the service derives, must end written or handed back (it was
+    # once cancelled, and its messages came back only after the ack wait).
+    publish(nats_server.url, more)
+    engine = create_engine(truth_url)
+    with Session(engine) as s:
+        apply_envelopes(s, more, ["ostfold"])
+        s.commit()
+    engine.dispose()
+    proc = serve(tmp_path / "third.log")
+    try:
+        wait_until(lambda: applied(url) == len(history) + len(more) and not derive_pending(url), timeout=120,
+                   what="the second backlog applied and derived, well within the ack wait")
+        assert all_kpis(url) == all_kpis(truth_url)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert logged(tmp_path / "third.log", "helper process ended"), "the second backlog was caught up with a helper"
