@@ -174,11 +174,10 @@ class EventConsumer:
                 writing = asyncio.create_task(self._commit_and_ack(items, started))
                 busy = True
             elif busy and self.on_idle is not None:
-                busy = False
                 if writing is not None:
                     await writing
                     writing = None
-                await self._idle()
+                busy = not await self._idle()  # after a failure, the next empty fetch tries again
             if time.monotonic() - last_lag > 5:
                 last_lag = time.monotonic()
                 try:
@@ -285,14 +284,16 @@ class EventConsumer:
             except RejectEvent:
                 self._apply_in_transaction(todo, isolate=True)
 
-    async def _idle(self) -> None:
+    async def _idle(self) -> bool:
+        """Run the idle step; whether it ran (False: database trouble)."""
         try:
             changed = await asyncio.to_thread(self._idle_in_transaction)
-        except Exception as exc:  # noqa: BLE001 - database trouble: the next idle step tries again
+        except Exception as exc:  # noqa: BLE001 - database trouble: the caller tries again
             log.warning("idle step failed", extra={"consumer": self.durable, "error": type(exc).__name__})
-            return
+            return False
         if changed and self._on_commit is not None:
             self._on_commit()
+        return True
 
     def _idle_in_transaction(self) -> bool:
         with self._writer(), self.db.transaction() as session:

@@ -195,3 +195,33 @@ async def test_a_prepared_batch_is_used_only_when_no_event_of_it_was_applied_alr
         await task
         await conn.close()
         db.dispose()
+
+
+async def test_an_idle_step_that_fails_is_tried_again_at_the_next_empty_fetch(nats_server, tmp_path):
+    url = f"sqlite:///{tmp_path / 'idle-retry.db'}"
+    migrate("membership", url)
+    conn = await nats.connect(nats_server.url)
+    await publish_organisations(conn.jetstream())
+    db = Database(url)
+    attempts: list[int] = []
+
+    def on_idle(_session) -> bool:
+        attempts.append(len(attempts))
+        if len(attempts) == 1:
+            raise RuntimeError("database unreachable")  # e.g. a derive that failed: the KPIs must not stay frozen
+        return False
+
+    consumer = EventConsumer(db=db, owner="metrics", name="membership", source_service="membership", region="ostfold",
+                             batch_handler=lambda *_: None, batch_types=[mev.OrganisationRegistered], js=conn.jetstream,
+                             metrics=ServiceMetrics("metrics"), batch_size=EVENTS, on_idle=on_idle)
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        await asyncio.to_thread(wait_until, lambda: len(attempts) == 2, timeout=20, what="the idle step tried again")
+        await asyncio.sleep(2.5)
+        assert len(attempts) == 2, "once it ran, no further idle step until a batch comes"
+    finally:
+        stop.set()
+        await task
+        await conn.close()
+        db.dispose()
