@@ -19,17 +19,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from kf.runtime.consumer import BatchInfo
 from services.metrics.derive import derive_all, is_pending, mark_pending
-
-from services.metrics.helpers import worth_helping
-
-if TYPE_CHECKING:
-    from services.metrics.helpers import HelperProcesses
+from services.metrics.helpers import HelperProcesses, worth_helping
 
 log = logging.getLogger("kf.metrics")
 

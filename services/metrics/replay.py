@@ -1,6 +1,6 @@
 """`kf replay metrics`: drop the durable consumers and projections, then rebuild them from the streams: the facts
-batch by batch, then the derived tables (pair summaries, measure ties, counters) once at the end. Helper processes (helpers.py) write
-facts beside this one, one per further CPU core.
+batch by batch, then the derived tables (pair summaries, measure ties, counters) once at the end. With
+`KF_CATCH_UP_PROCESSES` above 1, helper processes (helpers.py) write facts beside this one.
 
 Run it with the metrics service stopped; the service resumes from the rebuilt position when it starts.
 """
