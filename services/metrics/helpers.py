@@ -50,32 +50,24 @@ class HelperProcesses:
     A helper is `python -m services.metrics.helpers`, given the service's settings on its standard input (tests and
     the CLI build settings differently; the helper must use the very same ones)."""
 
-    def __init__(self, settings: Settings, count: int | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.count = helper_count(settings) if count is None else count
+        self.count = helper_count(settings)
         self._procs: list[subprocess.Popen] = []
         self._lock = threading.Lock()
 
-    def running(self) -> int:
-        with self._lock:
-            return sum(p.poll() is None for p in self._procs)
-
     def start(self) -> None:
-        """Start the helpers unless they are running; returns at once (starting happens in a thread)."""
+        """Start the helpers unless they are running (a few milliseconds: the helpers import and connect on their own)."""
         with self._lock:
             if not self.count or any(p.poll() is None for p in self._procs):
                 return
+            payload = pickle.dumps(self.settings)
             self._procs = []
-        threading.Thread(target=self._spawn, name="kf-helpers-start", daemon=True).start()
-
-    def _spawn(self) -> None:
-        payload = pickle.dumps(self.settings)
-        for number in range(1, self.count + 1):
-            proc = subprocess.Popen([sys.executable, "-m", "services.metrics.helpers", str(os.getpid()), str(number)],
-                                    stdin=subprocess.PIPE)
-            proc.stdin.write(payload)
-            proc.stdin.close()
-            with self._lock:
+            for number in range(1, self.count + 1):
+                proc = subprocess.Popen([sys.executable, "-m", "services.metrics.helpers", str(os.getpid()), str(number)],
+                                        stdin=subprocess.PIPE)
+                proc.stdin.write(payload)
+                proc.stdin.close()
                 self._procs.append(proc)
         log.info("helper processes started: they write facts while the derived tables lag", extra={"helpers": self.count})
 
@@ -104,7 +96,7 @@ def main() -> None:
 
 
 async def _run(settings: Settings, parent: int, number: int) -> None:
-    from services.metrics.consumers import add_consumers  # it imports this module (for the type)
+    from services.metrics.consumers import add_consumers  # through catchup.py, it imports this module
 
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

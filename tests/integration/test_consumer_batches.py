@@ -22,6 +22,18 @@ from kf.testing.streams import wait_until
 EVENTS = 10
 
 
+def membership_consumer(db: Database, conn, handler, **options) -> EventConsumer:
+    """A consumer of the membership stream's organisations on the durable `metrics-membership`, applying batches."""
+    return EventConsumer(db=db, owner="metrics", name="membership", source_service="membership", region="ostfold",
+                         batch_handler=handler, batch_types=[mev.OrganisationRegistered], js=conn.jetstream,
+                         metrics=ServiceMetrics("metrics"), **options)
+
+
+def applied(db: Database) -> int:
+    with db.transaction() as s:
+        return s.execute(select(func.count()).select_from(PROCESSED)).scalar_one()
+
+
 async def publish_organisations(js) -> list:
     await ensure_stream(js, "membership")
     await ensure_dead_letter_stream(js)
@@ -47,17 +59,11 @@ async def test_each_batch_reports_its_backlog_and_a_batch_of_duplicates_reaches_
     envelopes = await publish_organisations(js)
 
     db = Database(url)
-    consumer = EventConsumer(db=db, owner="metrics", name="membership", source_service="membership", region="ostfold",
-                             batch_handler=handler, batch_types=[mev.OrganisationRegistered], js=conn.jetstream,
-                             metrics=ServiceMetrics("metrics"), batch_size=4)
+    consumer = membership_consumer(db, conn, handler, batch_size=4)
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     try:
-        def applied() -> int:
-            with db.transaction() as s:
-                return s.execute(select(func.count()).select_from(PROCESSED)).scalar_one()
-
-        await asyncio.to_thread(wait_until, lambda: applied() == EVENTS, timeout=20, what="every event applied")
+        await asyncio.to_thread(wait_until, lambda: applied(db) == EVENTS, timeout=20, what="every event applied")
         assert calls[0][0] == ["org-0", "org-1", "org-2", "org-3"] and calls[0][1].backlog == EVENTS - 4
         assert calls[-1][1].backlog == 0
 
@@ -68,7 +74,7 @@ async def test_each_batch_reports_its_backlog_and_a_batch_of_duplicates_reaches_
                              headers={"Nats-Msg-Id": str(uuid.uuid4())})
         await asyncio.to_thread(wait_until, lambda: len(calls) > before, timeout=20, what="the duplicates' batch")
         assert calls[before][0] == [] and calls[before][1].backlog == 0
-        assert applied() == EVENTS
+        assert applied(db) == EVENTS
     finally:
         stop.set()
         await task
@@ -89,27 +95,19 @@ async def test_a_handler_that_stops_hands_its_batch_back_at_once_to_the_other_co
 
     db = Database(url)
 
-    def consumer(handler) -> EventConsumer:  # both on the same durable, acknowledging within 60 s
-        return EventConsumer(db=db, owner="metrics", name="membership", source_service="membership", region="ostfold",
-                             batch_handler=handler, batch_types=[mev.OrganisationRegistered], js=conn.jetstream,
-                             metrics=ServiceMetrics("metrics"), batch_size=4)
-
-    def applied() -> int:
-        with db.transaction() as s:
-            return s.execute(select(func.count()).select_from(PROCESSED)).scalar_one()
-
-    helper = consumer(stopping)
+    helper = membership_consumer(db, conn, stopping, batch_size=4)  # both on the same durable, ack wait 60 s
     stop = asyncio.Event()
     try:
         await asyncio.wait_for(helper.run(stop), timeout=20)  # returns by itself after its first batch
         assert helper.stopped and seen == ["org-0", "org-1", "org-2", "org-3"]
-        assert applied() == 0, "the stopped batch was rolled back"
+        assert applied(db) == 0, "the stopped batch was rolled back"
 
         kept: list[str] = []
-        service = consumer(lambda _s, items, _i: kept.extend(env.subject for env, _ in items))
+        service = membership_consumer(db, conn, lambda _s, items, _i: kept.extend(env.subject for env, _ in items),
+                                  batch_size=4)
         task = asyncio.create_task(service.run(stop))
         # Well before the 60 s ack wait: the stopped batch was handed back, not left to time out.
-        await asyncio.to_thread(wait_until, lambda: applied() == EVENTS, timeout=15, what="every event applied")
+        await asyncio.to_thread(wait_until, lambda: applied(db) == EVENTS, timeout=15, what="every event applied")
         assert sorted(kept) == sorted(f"org-{i}" for i in range(EVENTS))
         stop.set()
         await task
@@ -133,10 +131,8 @@ async def test_the_idle_step_runs_once_when_the_stream_runs_dry_and_its_change_c
         idle.append(session.execute(select(func.count()).select_from(PROCESSED)).scalar_one())
         return True
 
-    consumer = EventConsumer(db=db, owner="metrics", name="membership", source_service="membership", region="ostfold",
-                             batch_handler=lambda *_: None, batch_types=[mev.OrganisationRegistered], js=conn.jetstream,
-                             metrics=ServiceMetrics("metrics"), batch_size=4, on_idle=on_idle,
-                             on_commit=lambda: commits.append(len(idle)))
+    consumer = membership_consumer(db, conn, lambda *_: None, batch_size=4, on_idle=on_idle,
+                                   on_commit=lambda: commits.append(len(idle)))
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     try:
@@ -166,10 +162,8 @@ async def test_a_prepared_batch_is_used_only_when_no_event_of_it_was_applied_alr
     def handler(_session, items, _info, prepared=None) -> None:
         calls.append(([env.subject for env, _ in items], prepared))
 
-    consumer = EventConsumer(db=db, owner="metrics", name="membership", source_service="membership", region="ostfold",
-                             batch_handler=handler, batch_types=[mev.OrganisationRegistered], js=conn.jetstream,
-                             metrics=ServiceMetrics("metrics"), batch_size=EVENTS,
-                             batch_prepare=lambda items: [env.subject for env, _ in items])
+    consumer = membership_consumer(db, conn, handler, batch_size=EVENTS,
+                                   batch_prepare=lambda items: [env.subject for env, _ in items])
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     try:
@@ -211,9 +205,7 @@ async def test_an_idle_step_that_fails_is_tried_again_at_the_next_empty_fetch(na
             raise RuntimeError("database unreachable")  # e.g. a derive that failed: the KPIs must not stay frozen
         return False
 
-    consumer = EventConsumer(db=db, owner="metrics", name="membership", source_service="membership", region="ostfold",
-                             batch_handler=lambda *_: None, batch_types=[mev.OrganisationRegistered], js=conn.jetstream,
-                             metrics=ServiceMetrics("metrics"), batch_size=EVENTS, on_idle=on_idle)
+    consumer = membership_consumer(db, conn, lambda *_: None, batch_size=EVENTS, on_idle=on_idle)
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     try:

@@ -40,6 +40,16 @@ def all_kpis(url: str) -> dict:
         engine.dispose()
 
 
+def ground_truth(url: str, envelopes: list) -> None:
+    """Apply the envelopes once each, in order, to a database at `url` (created when new): the KPIs to expect."""
+    engine = create_engine(url)
+    metadata.create_all(engine)
+    with Session(engine) as s:
+        apply_envelopes(s, envelopes, ["ostfold"])
+        s.commit()
+    engine.dispose()
+
+
 def applied(url: str) -> int:
     engine = create_engine(url)
     try:
@@ -61,12 +71,7 @@ def derive_pending(url: str) -> bool:
 def test_sigkill_mid_batch_then_restart_and_replay_give_the_ground_truth(nats_server, tmp_path):
     history = realistic(6000, seed=11).events
     truth_url = f"sqlite:///{tmp_path / 'truth.db'}"
-    engine = create_engine(truth_url)
-    metadata.create_all(engine)
-    with Session(engine) as s:
-        apply_envelopes(s, history, ["ostfold"])
-        s.commit()
-    engine.dispose()
+    ground_truth(truth_url, history)
     truth = all_kpis(truth_url)
 
     url = f"sqlite:///{tmp_path / 'metrics.db'}"

@@ -10,17 +10,13 @@ import signal
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
 from bench.history import realistic
 from bench.publish import publish
 from kf.embedded.ports import free_port
 from kf.testing.fixtures import migrate, tokens_json
 from kf.testing.streams import wait_until
-from services.metrics.handlers import apply_envelopes
-from services.metrics.store import metadata
-from tests.integration.test_metrics_crash import KF, all_kpis, applied, derive_pending
+from tests.integration.test_metrics_crash import KF, all_kpis, applied, derive_pending, ground_truth
 
 
 def helpers_of(parent: int) -> list[int]:
@@ -46,12 +42,7 @@ def test_helpers_take_part_of_the_backlog_end_by_themselves_and_the_kpis_are_the
     full = realistic(32_000, seed=5).events
     history, more = full[:20_000], full[20_000:]  # the rest comes as a second backlog at the end
     truth_url = f"sqlite:///{tmp_path / 'truth.db'}"
-    engine = create_engine(truth_url)
-    metadata.create_all(engine)
-    with Session(engine) as s:
-        apply_envelopes(s, history, ["ostfold"])
-        s.commit()
-    engine.dispose()
+    ground_truth(truth_url, history)
     truth = all_kpis(truth_url)
 
     url = f"sqlite:///{tmp_path / 'metrics.db'}"
@@ -111,11 +102,7 @@ def test_helpers_take_part_of_the_backlog_end_by_themselves_and_the_kpis_are_the
     # last batch, waiting for the writers' lock while the service derives, must end written or handed back (it was
     # once cancelled, and its messages came back only after the ack wait).
     publish(nats_server.url, more)
-    engine = create_engine(truth_url)
-    with Session(engine) as s:
-        apply_envelopes(s, more, ["ostfold"])
-        s.commit()
-    engine.dispose()
+    ground_truth(truth_url, more)
     proc = serve(tmp_path / "third.log")
     try:
         wait_until(lambda: applied(url) == len(history) + len(more) and not derive_pending(url), timeout=120,

@@ -7,7 +7,6 @@ import os
 import subprocess
 
 from sqlalchemy import create_engine, func, select
-from sqlalchemy.orm import Session
 
 from bench.history import realistic
 from bench.publish import publish
@@ -16,9 +15,7 @@ from kf.runtime.consumer import PROCESSED
 from kf.runtime.db import normalise_url
 from kf.testing.fixtures import migrate, tokens_json
 from kf.testing.streams import wait_until
-from services.metrics.handlers import apply_envelopes
-from services.metrics.store import metadata
-from tests.integration.test_metrics_crash import KF, all_kpis
+from tests.integration.test_metrics_crash import KF, all_kpis, ground_truth
 
 
 def _applied(url: str) -> tuple[int, int]:
@@ -35,12 +32,7 @@ def _applied(url: str) -> tuple[int, int]:
 def test_two_replicas_apply_each_event_once_and_agree_with_the_ground_truth(nats_server, tmp_path, postgres_url):
     history = realistic(4000, seed=5).events
     truth_url = f"sqlite:///{tmp_path / 'truth.db'}"
-    engine = create_engine(truth_url)
-    metadata.create_all(engine)
-    with Session(engine) as s:
-        apply_envelopes(s, history, ["ostfold"])
-        s.commit()
-    engine.dispose()
+    ground_truth(truth_url, history)
 
     url = normalise_url(postgres_url)
     migrate("metrics", url)
