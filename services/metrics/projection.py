@@ -53,6 +53,7 @@ class Batch:
 
     def flush(self, s: Session) -> None:
         winners = self._newest_gatherings(s) if self._gatherings else {}
+        pointed = self._pointed_to_before(s) if self.derive else Touched()
         dialect = s.get_bind().dialect.name
         by_statement: dict[tuple, list[dict]] = defaultdict(list)
         for (_, group, _), (ver, table, key, values) in self._merges.items():
@@ -63,7 +64,8 @@ class Batch:
             if winners:
                 pairs.replace_attendance(s, winners)
             return
-        touched = Touched(gatherings=winners)
+        touched = pointed
+        touched.gatherings = winners
         if winners:
             touched.people = pairs.gatherings_replaced(s, winners)
         if self._measures:
@@ -82,6 +84,29 @@ class Batch:
                 if values.get("supersedes_report_id"):
                     touched.superseded.add((region, values["supersedes_report_id"]))
         refresh(s, touched)
+
+    def _pointed_to_before(self, s: Session) -> Touched:
+        """The entities that the stored rows this batch rewrites count towards (a report's measure and the report it
+        supersedes, an expected effect's measure, a membership's organisation): a row re-stated with another reference
+        must leave the old one's counters too."""
+        keys: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # table -> region -> ids
+        for (name, _, ident), (_, table, key, values) in self._merges.items():
+            if name in _REFERENCES and any(c in values for c in _REFERENCES[name][1]):
+                keys[name][ident[0]].add(ident[1])
+        touched = Touched()
+        for name, by_region in keys.items():
+            id_column, columns = _REFERENCES[name]
+            table = t.metadata.tables[name]
+            for region, ids in by_region.items():
+                ids = sorted(ids)
+                for i in range(0, len(ids), CHUNK):
+                    query = select(*(table.c[c] for c in columns)).where(
+                        table.c.region == region, table.c[id_column].in_(ids[i:i + CHUNK]))
+                    for row in s.execute(query):
+                        for column, value in zip(columns, row, strict=True):
+                            if value is not None:
+                                getattr(touched, _TOUCHES[column]).add((region, value))
+        return touched
 
     def _newest_gatherings(self, s: Session) -> dict[tuple[str, str], pairs.Replaced]:
         """The batch's gatherings that are newer than the stored report (with the stored one, when there is one)."""
@@ -107,6 +132,12 @@ class Batch:
 _g = t.gatherings
 _STORED_GATHERINGS = select(_g.c.gathering_id, _g.c.held_v, _g.c.held_on, _g.c.focus_areas).where(
     _g.c.region == bindparam("region"), _g.c.gathering_id.in_(bindparam("ids", expanding=True)))
+
+# Fact tables whose rows count towards another entity: table -> (id column, columns naming that entity).
+_REFERENCES = {t.reports.name: ("report_id", ("measure_id", "supersedes_report_id")),
+               t.expectations.name: ("expectation_id", ("measure_id",)),
+               t.memberships.name: ("membership_id", ("organisation_id",))}
+_TOUCHES = {"measure_id": "effect_measures", "supersedes_report_id": "superseded", "organisation_id": "organisations"}
 
 _STATEMENTS: dict[tuple, object] = {}
 
