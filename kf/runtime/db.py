@@ -85,6 +85,28 @@ def rebuild_cache(session: Session) -> Iterator[None]:
             session.connection().exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
 
 
+@contextmanager
+def indexes_set_aside(session: Session, tables) -> Iterator[None]:
+    """On SQLite, drop these tables' secondary indexes for the block and create them again after it, in the same
+    transaction: a bulk rebuild then writes each table alone and each index is built once from sorted rows, instead
+    of every insert landing on a random page of every index. Rebuilding the metrics of 1,000,000 events took 117 s
+    this way against 152 s (docs/benchmarks.md). PostgreSQL keeps its indexes: dropping one there would lock its
+    table against readers until the commit."""
+    indexes = [i for table in tables for i in sorted(table.indexes, key=lambda i: i.name)]
+    if session.get_bind().dialect.name != "sqlite" or not indexes:
+        yield
+        return
+    connection = session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        # pysqlite begins a transaction only at the first write: without one, DROP INDEX would commit at once.
+        connection.exec_driver_sql("BEGIN")
+    for index in indexes:
+        index.drop(connection)
+    yield
+    for index in indexes:
+        index.create(connection)
+
+
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 

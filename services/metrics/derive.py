@@ -13,7 +13,7 @@ from itertools import groupby
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from kf.runtime.db import rebuild_cache
+from kf.runtime.db import indexes_set_aside, rebuild_cache
 from services.metrics import pairs, refresh, tiecounts
 from services.metrics import store as t
 
@@ -38,9 +38,17 @@ def derive_all(s: Session) -> None:
         _derive_all(s)
 
 
+DERIVED = (t.pairs, t.area_pairs, t.pair_firsts, t.pair_orgs, t.ties, t.contributions, t.counts)
+
+
 def _derive_all(s: Session) -> None:
     for table in (t.pairs, t.area_pairs, t.pair_firsts, t.pair_orgs, t.ties):
         s.execute(delete(table))
+    with indexes_set_aside(s, DERIVED):  # the rebuild reads derived rows by primary key or whole tables only
+        _derive(s)
+
+
+def _derive(s: Session) -> None:
     tiecounts.defer(s)  # the rebuild below counts the pair summary at once
     try:
         pairs.lower_gathering_pairs(s, _gatherings(s))

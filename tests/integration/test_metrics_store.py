@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -14,10 +16,12 @@ from bench.history import AREAS, History, realistic
 from kf.regiondata import load_region
 from kf.runtime.alembic_tools import differences
 from kf.registry import get_service
-from kf.runtime.db import make_engine
+from kf.runtime.db import indexes_set_aside, make_engine
 from kf.runtime.migrations import alembic_config
 from kf.testing.fixtures import migrate
 from services.metrics import store as t
+from services.metrics import refresh
+from services.metrics.derive import derive_all
 from services.metrics.handlers import apply_envelopes
 from services.metrics.store import clear_projections
 from services.metrics.queries import kpi_values
@@ -97,5 +101,43 @@ def test_facts_first_then_derived_at_once_gives_the_incremental_kpis(database_ur
             s.commit()
             assert s.execute(select(func.count()).select_from(t.pair_firsts)).scalar_one() > 0
             assert all_kpis(s) == incremental
+        # The rebuild set the derived tables' indexes aside on SQLite: they are back, as the migrations made them.
+        assert differences(t.metadata, database_url, "metrics") == []
+    finally:
+        engine.dispose()
+
+
+def test_a_rebuild_that_fails_leaves_the_derived_tables_and_their_indexes_as_they_were(database_url, monkeypatch):
+    history = realistic(200, seed=17).events
+    migrate("metrics", database_url)
+    engine = make_engine(database_url)
+
+    def fail(_s):
+        raise RuntimeError("disk full")
+    try:
+        with Session(engine) as s:
+            apply_envelopes(s, history, ["ostfold"], batch_size=25)
+            s.commit()
+            before = all_kpis(s)
+            monkeypatch.setattr(refresh, "rebuild", fail)  # after the pair summaries were rewritten
+            with pytest.raises(RuntimeError):
+                derive_all(s)
+            s.rollback()
+            assert all_kpis(s) == before
+        assert differences(t.metadata, database_url, "metrics") == []
+    finally:
+        engine.dispose()
+
+
+def test_indexes_set_aside_come_back_when_the_block_fails_before_the_transaction_wrote(database_url):
+    # pysqlite opens a transaction only at the first write; a DROP INDEX before it would have been committed at once.
+    migrate("metrics", database_url)
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as s:
+            with pytest.raises(RuntimeError), indexes_set_aside(s, [t.contributions, t.pair_firsts]):
+                raise RuntimeError("stopped")
+            s.rollback()
+        assert differences(t.metadata, database_url, "metrics") == []
     finally:
         engine.dispose()
