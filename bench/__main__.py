@@ -31,7 +31,8 @@ from pathlib import Path
 
 import httpx
 import nats
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from bench.history import History, realistic
 from bench.publish import acknowledged, ensure_streams, subject_of
@@ -39,9 +40,11 @@ from kf.contracts.catalog import event_class
 from kf.contracts.subjects import stream_name
 from kf.embedded.natsserver import NatsServer
 from kf.embedded.ports import free_port
-from kf.runtime.consumer import PROCESSED
 from kf.runtime.migrations import upgrade
 from kf.runtime.settings import DEV_TOKEN
+from kf.testing.streams import acknowledged
+from services.metrics import positions
+from services.metrics.derive import is_pending
 
 KF = str(Path(sys.executable).parent / "kf")
 SOURCES = ("membership", "events", "measures")
@@ -188,13 +191,21 @@ def watch(args: list[str], env: dict | None = None) -> tuple[str, float]:
     return "".join(chunks), peak
 
 
-def applied(url: str) -> int:
+def applied(url: str) -> tuple[int, bool]:
+    """Events in the batches the metrics consumers committed, and whether the derived tables lag the facts."""
     engine = create_engine(url)
     try:
-        with engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(PROCESSED)).scalar_one()
+        with Session(engine) as s:
+            return positions.events_applied(s), is_pending(s)
     finally:
         engine.dispose()
+
+
+def ingested(nats_url: str, url: str, total: int) -> bool:
+    """Every event applied and derived: the consumers acknowledged everything (after their commits) and the derived
+    tables do not lag (a helper may have applied the last batches; the service then derives at its next idle fetch)."""
+    n, lagging = applied(url)
+    return n >= total and not lagging and acknowledged(nats_url, {stream_name(s): f"metrics-{s}" for s in SOURCES})
 
 
 def main() -> None:
@@ -245,8 +256,8 @@ def main() -> None:
             proc = subprocess.Popen([KF, "serve", "metrics"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             rss = PeakRss(proc.pid)
             first = None
-            while (n := applied(db)) < total:
-                if first is None and n > 0:
+            while not ingested(server.url, db, total):
+                if first is None and applied(db)[0] > 0:
                     first = time.perf_counter()
                 if proc.poll() is not None:
                     raise SystemExit("bench: the metrics service exited during ingest")

@@ -4,6 +4,8 @@ Each fetched batch is applied in one database transaction together with the ids 
 it applied (`processed_events`); only after the commit are the messages acknowledged. A crash
 before the commit redelivers the batch; a redelivery after it is recognised by the event id and
 skipped. A message that is not a valid event goes to the dead-letter stream with the reason.
+A consumer whose handlers are idempotent by construction (applying an event again changes nothing, as the
+metrics service's versioned merges) can go without the inbox (`inbox=False`): then no ids are read or written.
 
 A consumer applies events one by one through per-type handlers, or the whole batch at once through
 a batch handler (set-based writes: one statement per table per batch instead of per event). While a
@@ -97,8 +99,10 @@ class EventConsumer:
                  batch_handler: BatchHandler | None = None, batch_types: Iterable[type[DomainEvent]] = (),
                  on_start: Callable[[Session], None] | None = None,
                  on_idle: Callable[[Session], bool] | None = None,
-                 batch_prepare: BatchPrepare | None = None) -> None:
+                 batch_prepare: BatchPrepare | None = None, inbox: bool = True) -> None:
         self.db = db
+        # Without the inbox, a redelivered event is applied again: only for handlers to which that makes no difference.
+        self.inbox = inbox
         # Runs when a fetch after a batch finds nothing, in a writing transaction serialised like a batch; returns
         # whether it changed anything (then `on_commit` runs, as after a batch).
         self.on_idle = on_idle
@@ -320,10 +324,13 @@ class EventConsumer:
     def _apply_in_transaction(self, todo: list[_Item], *, isolate: bool, prepared: tuple | None = None) -> None:
         with self.db.transaction() as session:
             self._serialize(session)
-            ids = [i.envelope.id for i in todo]
-            done = set(session.execute(select(PROCESSED.c.event_id).where(
-                PROCESSED.c.consumer == self.durable, PROCESSED.c.event_id.in_(ids))).scalars())
+            done: set[str] = set()
+            if self.inbox:
+                ids = [i.envelope.id for i in todo]
+                done.update(session.execute(select(PROCESSED.c.event_id).where(
+                    PROCESSED.c.consumer == self.durable, PROCESSED.c.event_id.in_(ids))).scalars())
             rows = []
+            count = 0  # applied by the batch handler without an inbox
             batched: list[_Item] = []
             for item in todo:
                 event_id = item.envelope.id
@@ -353,12 +360,16 @@ class EventConsumer:
                     self.batch_handler(session, [(i.envelope, i.event) for i in batched], info, prepared=prepared[1])
                 else:
                     self._apply_batch(session, batched, isolate, info)
-                now = datetime.now(UTC)
-                rows.extend({"consumer": self.durable, "event_id": i.envelope.id, "stream_seq": i.seq, "applied_at": now,
-                             "note": None} for i in batched if i.problem is None)
-            if rows:
+                applied = [i for i in batched if i.problem is None]
+                if self.inbox:
+                    now = datetime.now(UTC)
+                    rows.extend({"consumer": self.durable, "event_id": i.envelope.id, "stream_seq": i.seq,
+                                 "applied_at": now, "note": None} for i in applied)
+                else:
+                    count += len(applied)
+            if rows and self.inbox:
                 session.execute(insert(PROCESSED), rows)
-        self._metrics.events_applied.labels(consumer=self.durable).inc(len(rows))
+        self._metrics.events_applied.labels(consumer=self.durable).inc(len(rows) + count)
 
     def _apply_batch(self, session: Session, items: list[_Item], isolate: bool, info: BatchInfo) -> None:
         if not isolate:

@@ -57,6 +57,29 @@ def read_stream(url: str, stream: str, filter_subject: str | None = None, **conn
     return asyncio.run(read_stream_async(url, stream, filter_subject, **connect))
 
 
+async def acknowledged_async(url: str, durables: dict[str, str], **connect) -> bool:
+    """Whether every durable consumer (stream -> durable name) exists and has had each message of its stream delivered
+    and acknowledged: none waiting, none awaiting an ack. For a consumer that acknowledges after its commit, everything
+    its stream holds is then applied."""
+    nc = await nats.connect(url, **connect)
+    try:
+        js = nc.jetstream()
+        for stream, durable in durables.items():
+            try:
+                info = await js.consumer_info(stream, durable)
+            except NotFoundError:
+                return False
+            if info.num_pending or info.num_ack_pending:
+                return False
+        return True
+    finally:
+        await nc.close()
+
+
+def acknowledged(url: str, durables: dict[str, str], **connect) -> bool:
+    return asyncio.run(acknowledged_async(url, durables, **connect))
+
+
 def wait_until(predicate: Callable[[], object], timeout: float = 15.0, interval: float = 0.1, what: str = "condition"):
     deadline = time.monotonic() + timeout
     last = None

@@ -57,7 +57,7 @@ def add_consumers(runtime: ServiceRuntime, regions: list[str], on_commit=None, *
         apply = batch_handler(regions, derive=derive, catch_up=catch_up, consumer=source, helper=helper)
         consumer = MetricsConsumer(ack_wait=settings.ack_wait_seconds, db=runtime.db, owner=runtime.service,
                                    name=source, source_service=source, batch_handler=apply, batch_types=handlers,
-                                   batch_prepare=apply.prepare,
+                                   batch_prepare=apply.prepare, inbox=False,  # positions.py
                                    js=runtime.js, metrics=runtime.metrics, region=only,
                                    batch_size=settings.consumer_batch_size, on_commit=on_commit,
                                    serialize_key="metrics-projections",  # batches read, then write shared rows

@@ -15,6 +15,7 @@ from kf.contracts.catalog import DomainEvent
 from kf.contracts.envelope import CloudEvent, parse_data
 from kf.runtime.consumer import BatchInfo, StopConsuming
 from kf.runtime.db import bulk_checkpoints
+from services.metrics import positions
 from services.metrics import store as t
 from services.metrics.catchup import CatchUp
 from services.metrics.derive import derive_all, is_pending
@@ -190,6 +191,8 @@ class BatchApplier:
         b.flush(s)
         if info is not None:
             self.backlog = info.backlog
+            if items:
+                positions.record(s, self.consumer, info.last_seq, len(items))
         if self.derive and not self.helper and facts_only and catch_up is not None:
             catch_up.after(s)
 

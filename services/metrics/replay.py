@@ -11,12 +11,10 @@ import asyncio
 import time
 
 from nats.js.errors import NotFoundError
-from sqlalchemy import func, select
-
-from kf.runtime.consumer import PROCESSED
 from kf.runtime.service import ServiceRuntime
 from services.metrics.consumers import add_consumers
 from services.metrics.derive import derive_all, mark_pending
+from services.metrics import positions
 from services.metrics.helpers import HelperProcesses
 from services.metrics.settings import Settings
 from services.metrics.store import clear_projections
@@ -62,7 +60,7 @@ async def replay(settings: Settings, *, timeout: float = 3600.0) -> str:
         facts = time.perf_counter() - started
         await asyncio.to_thread(_derive, runtime)
         seconds = time.perf_counter() - started
-        applied = await asyncio.to_thread(_applied, runtime, [c.durable for c in consumers])
+        applied = await asyncio.to_thread(_applied, runtime)
         streams = ", ".join(c.stream for c in present) or "none"
         return (f"metrics: replayed {total} messages from {streams} in {seconds:.1f}s "
                 f"({total / seconds if seconds else 0:.0f} msg/s: facts {facts:.1f}s, derived tables "
@@ -83,9 +81,9 @@ def _derive(runtime: ServiceRuntime) -> None:
         derive_all(s)
 
 
-def _applied(runtime: ServiceRuntime, durables: list[str]) -> int:
+def _applied(runtime: ServiceRuntime) -> int:
     with runtime.db.transaction() as s:
-        return s.execute(select(func.count()).select_from(PROCESSED).where(PROCESSED.c.consumer.in_(durables))).scalar_one()
+        return positions.events_applied(s)
 
 
 async def _caught_up(js, consumers) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData, String, Table, Text, delete
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData, String, Table, Text, delete
 from sqlalchemy.orm import Session
 
 from kf.contracts.envelope import CloudEvent
@@ -136,6 +136,13 @@ Index("ix_mx_effect_expectations_measure", expectations.c.region, expectations.c
 derive_pending = Table("mx_derive_pending", metadata, Column("name", String(32), primary_key=True),
                        Column("since", DateTime(timezone=True), nullable=False))
 
+# Where each consumer stands, written in each batch's transaction. The projections need no inbox of applied event
+# ids: every write is a versioned merge or a recomputation from the facts, so an event applied twice changes nothing.
+positions = Table("mx_positions", metadata, Column("source", String(32), primary_key=True),
+                  Column("stream_seq", BigInteger, nullable=False),  # the highest stream sequence applied
+                  Column("events", BigInteger, nullable=False),  # events in the batches applied, redeliveries included
+                  Column("updated_at", DateTime(timezone=True), nullable=False))
+
 PROJECTIONS = (organisations, people, groups, memberships, gatherings, attendances, ties, pairs, pair_firsts, pair_orgs, area_pairs, communications,
                measures, expectations, reports, contributions, counts)
 
@@ -166,6 +173,6 @@ def areas_text(areas) -> str:
 
 
 def clear_projections(session: Session, consumers: list[str]) -> None:
-    for table in PROJECTIONS:
+    for table in (*PROJECTIONS, positions):
         session.execute(delete(table))
-    session.execute(delete(PROCESSED).where(PROCESSED.c.consumer.in_(consumers)))
+    session.execute(delete(PROCESSED).where(PROCESSED.c.consumer.in_(consumers)))  # kept by earlier versions

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, inspect
 
-from kf.runtime.migrations import upgrade
+from alembic.script import ScriptDirectory
+
+from kf.runtime.migrations import alembic_config, upgrade
 from kf.registry import get_service
 
 KF = str(Path(sys.executable).parent / "kf")
@@ -35,7 +37,11 @@ def test_replay_refuses_a_database_that_was_never_migrated(tmp_path):
 
 def test_replay_refuses_a_database_one_migration_behind(tmp_path):
     url = f"sqlite:///{tmp_path / 'metrics.db'}"
-    upgrade("metrics", str(get_service("metrics").migrations_dir()), url, "0007_metrics")
+    migrations = str(get_service("metrics").migrations_dir())
+    scripts = ScriptDirectory.from_config(alembic_config("metrics", migrations, url))
+    head = scripts.get_current_head()
+    behind = scripts.get_revision(head).down_revision
+    upgrade("metrics", migrations, url, behind)
     result = replay(url, tmp_path)
     assert result.returncode != 0 and "Traceback" not in result.stderr
-    assert "is at revision 0007_metrics" in result.stderr and "needs 0008_metrics" in result.stderr
+    assert f"is at revision {behind}" in result.stderr and f"needs {head}" in result.stderr

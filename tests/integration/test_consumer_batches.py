@@ -82,6 +82,36 @@ async def test_each_batch_reports_its_backlog_and_a_batch_of_duplicates_reaches_
         db.dispose()
 
 
+async def test_a_consumer_without_an_inbox_gives_a_redelivered_event_to_its_idempotent_handler_again(nats_server, tmp_path):
+    url = f"sqlite:///{tmp_path / 'no-inbox.db'}"
+    migrate("membership", url)
+    seen: list[str] = []
+
+    def handler(_session, items, _info: BatchInfo) -> None:
+        seen.extend(env.id for env, _ in items)
+
+    conn = await nats.connect(nats_server.url)
+    js = conn.jetstream()
+    envelopes = await publish_organisations(js)
+    db = Database(url)
+    consumer = membership_consumer(db, conn, handler, batch_size=4, inbox=False)
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        await asyncio.to_thread(wait_until, lambda: len(seen) == EVENTS, timeout=20, what="every event applied")
+        for envelope in envelopes[:3]:  # the same events again under new message ids
+            await js.publish("kf.ostfold.membership.organisation.registered", envelope.to_json(),
+                             headers={"Nats-Msg-Id": str(uuid.uuid4())})
+        await asyncio.to_thread(wait_until, lambda: len(seen) == EVENTS + 3, timeout=20, what="the copies applied")
+        assert seen == [e.id for e in envelopes] + [e.id for e in envelopes[:3]]
+        assert applied(db) == 0, "no applied ids written"
+    finally:
+        stop.set()
+        await task
+        await conn.close()
+        db.dispose()
+
+
 async def test_a_handler_that_stops_hands_its_batch_back_at_once_to_the_other_consumer(nats_server, tmp_path):
     url = f"sqlite:///{tmp_path / 'stop.db'}"
     migrate("membership", url)

@@ -16,7 +16,7 @@ from bench.publish import publish
 from kf.embedded.ports import free_port
 from kf.testing.fixtures import migrate, tokens_json
 from kf.testing.streams import wait_until
-from tests.integration.test_metrics_crash import KF, all_kpis, applied, derive_pending, ground_truth
+from tests.integration.test_metrics_crash import KF, all_kpis, applied, derive_pending, ground_truth, settled
 
 
 def helpers_of(parent: int) -> list[int]:
@@ -78,7 +78,7 @@ def test_helpers_take_part_of_the_backlog_end_by_themselves_and_the_kpis_are_the
     # Started again, the service finishes the backlog; the KPIs are those of applying each event once.
     proc = serve(tmp_path / "second.log")
     try:
-        wait_until(lambda: applied(url) == len(history) and not derive_pending(url), timeout=120,
+        wait_until(lambda: settled(nats_server.url, url), timeout=120, interval=0.2,
                    what="every event applied and the derived tables derived")
         assert all_kpis(url) == truth
     finally:
@@ -105,7 +105,7 @@ def test_helpers_take_part_of_the_backlog_end_by_themselves_and_the_kpis_are_the
     ground_truth(truth_url, more)
     proc = serve(tmp_path / "third.log")
     try:
-        wait_until(lambda: applied(url) == len(history) + len(more) and not derive_pending(url), timeout=120,
+        wait_until(lambda: settled(nats_server.url, url), timeout=120, interval=0.2,
                    what="the second backlog applied and derived, well within the ack wait")
         assert all_kpis(url) == all_kpis(truth_url)
     finally:
