@@ -56,8 +56,11 @@ def org_sectors(attendees) -> dict[str, set[str]]:
 
 def gathering_ties(orgs: dict[str, set[str]]):
     """(org_a, org_b, crosses sectors) for every two organisations present, org_a < org_b."""
+    # An organisation whose attendees were recorded under several sectors crosses with anyone: its sector is None.
+    sector = {o: next(iter(sectors)) if len(sectors) == 1 else None for o, sectors in orgs.items()}
     for a, b in combinations(sorted(orgs), 2):
-        yield a, b, len(orgs[a] | orgs[b]) > 1
+        sa, sb = sector[a], sector[b]
+        yield a, b, sa is None or sb is None or sa != sb
 
 
 def _lower(into: dict, key: tuple, on: date, cross: bool) -> None:
@@ -84,11 +87,15 @@ def lower_gathering_pairs(s: Session, gatherings) -> None:
     new_pairs: dict[tuple, tuple] = {}
     new_areas: dict[tuple, tuple] = {}
     for region, held_on, focus_areas, attendees in gatherings:
-        tagged = areas(focus_areas)
+        targets = [(new_pairs, (region,), ("gathering",))] + [(new_areas, (region, area), ()) for area in areas(focus_areas)]
         for x, y, cross in gathering_ties(org_sectors(attendees)):
-            _lower(new_pairs, (region, x, y, "gathering"), held_on, cross)
-            for area in tagged:
-                _lower(new_areas, (region, area, x, y), held_on, cross)
+            for into, head, tail in targets:  # `_lower`, inlined: a rebuild runs this for millions of ties
+                key = (*head, x, y, *tail)
+                current = into.get(key)
+                if current is None:
+                    into[key] = (held_on, held_on if cross else None)
+                elif held_on < current[0] or (cross and (current[1] is None or held_on < current[1])):
+                    _lower(into, key, held_on, cross)
     _lower_pairs(s, new_pairs)
     _lower_area_pairs(s, new_areas)
     _lower_firsts(s, [(r, "", x, y, f, fc) for (r, x, y, _), (f, fc) in new_pairs.items()]
