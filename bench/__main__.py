@@ -42,7 +42,7 @@ from kf.embedded.natsserver import NatsServer
 from kf.embedded.ports import free_port
 from kf.runtime.migrations import upgrade
 from kf.runtime.settings import DEV_TOKEN
-from kf.testing.streams import acknowledged
+from kf.testing.streams import all_acknowledged
 from services.metrics import positions
 from services.metrics.derive import is_pending
 
@@ -205,7 +205,7 @@ def ingested(nats_url: str, url: str, total: int) -> bool:
     """Every event applied and derived: the consumers acknowledged everything (after their commits) and the derived
     tables do not lag (a helper may have applied the last batches; the service then derives at its next idle fetch)."""
     n, lagging = applied(url)
-    return n >= total and not lagging and acknowledged(nats_url, {stream_name(s): f"metrics-{s}" for s in SOURCES})
+    return n >= total and not lagging and all_acknowledged(nats_url, {stream_name(s): f"metrics-{s}" for s in SOURCES})
 
 
 def main() -> None:

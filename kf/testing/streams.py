@@ -57,7 +57,7 @@ def read_stream(url: str, stream: str, filter_subject: str | None = None, **conn
     return asyncio.run(read_stream_async(url, stream, filter_subject, **connect))
 
 
-async def acknowledged_async(url: str, durables: dict[str, str], **connect) -> bool:
+async def all_acknowledged_async(url: str, durables: dict[str, str], **connect) -> bool:
     """Whether every durable consumer (stream -> durable name) exists and has had each message of its stream delivered
     and acknowledged: none waiting, none awaiting an ack. For a consumer that acknowledges after its commit, everything
     its stream holds is then applied."""
@@ -76,8 +76,8 @@ async def acknowledged_async(url: str, durables: dict[str, str], **connect) -> b
         await nc.close()
 
 
-def acknowledged(url: str, durables: dict[str, str], **connect) -> bool:
-    return asyncio.run(acknowledged_async(url, durables, **connect))
+def all_acknowledged(url: str, durables: dict[str, str], **connect) -> bool:
+    return asyncio.run(all_acknowledged_async(url, durables, **connect))
 
 
 def wait_until(predicate: Callable[[], object], timeout: float = 15.0, interval: float = 0.1, what: str = "condition"):

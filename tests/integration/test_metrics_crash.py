@@ -20,7 +20,7 @@ from kf.embedded.ports import free_port
 from kf.regiondata import load_region
 from kf.contracts.subjects import stream_name
 from kf.testing.fixtures import migrate, tokens_json
-from kf.testing.streams import acknowledged, wait_until
+from kf.testing.streams import all_acknowledged, wait_until
 from services.metrics import positions
 from services.metrics.derive import is_pending
 from services.metrics.handlers import apply_envelopes
@@ -67,7 +67,7 @@ DURABLES = {stream_name(source): f"metrics-{source}" for source in ("membership"
 def settled(nats_url: str, url: str) -> bool:
     """Every message of the three streams acknowledged by the metrics consumers (so committed: they acknowledge
     after the commit), and the derived tables derived."""
-    return acknowledged(nats_url, DURABLES) and not derive_pending(url)
+    return all_acknowledged(nats_url, DURABLES) and not derive_pending(url)
 
 
 def derive_pending(url: str) -> bool:
