@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import threading
@@ -156,7 +157,7 @@ class EventConsumer:
         busy = False  # a batch came since the last idle step
         while not stop.is_set() and not self.stopped:
             try:
-                msgs = await sub.fetch(self._batch_size, timeout=FETCH_TIMEOUT)
+                msgs = await pull(sub, self._batch_size, FETCH_TIMEOUT)
             except (NatsTimeoutError, TimeoutError):
                 msgs = []
             except Exception as exc:  # noqa: BLE001 - connection trouble: wait and fetch again
@@ -412,6 +413,65 @@ def writer_file_lock(engine) -> Iterator[None]:
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+async def pull(sub, batch: int, timeout: float) -> list[Msg]:
+    """Up to `batch` messages of a pull subscription: those the stream has now, or else the first to come within about
+    `timeout` seconds (with any delivered alongside it).
+
+    nats-py's `fetch` waits for each message of a batch through a task with a timeout of its own (`next_msg`): in a
+    consumer applying 200,000 events that bookkeeping took more interpreter time than applying them, and a plain
+    pull-and-ack loop ran at about 16,000 messages/s with it against 27,000 with this (docs/benchmarks.md). Here the
+    messages are taken off the subscription's queue as they arrive, under one deadline: first those delivered for an
+    earlier request (a waiting request that returned at its first message goes on delivering), then what a `no_wait`
+    request finds, then, when the stream had nothing, what a waiting request brings first. Without the nats-py
+    internals this relies on, `fetch` is used."""
+    try:
+        inner, nms, deliver, nc = sub._sub, sub._nms, sub._deliver, sub._nc  # noqa: SLF001
+        queue = inner._pending_queue  # noqa: SLF001
+    except AttributeError:  # another nats-py: its own fetch
+        return await sub.fetch(batch, timeout=timeout)
+
+    def status_of(msg: Msg) -> str | None:
+        inner._pending_size -= len(msg.data)  # noqa: SLF001 - kept as nats-py's own fetch keeps it
+        return msg.headers.get("Status") if msg.headers and not msg.data else None
+
+    msgs: list[Msg] = []
+
+    def take_queued() -> None:
+        while len(msgs) < batch and not queue.empty():
+            msg = queue.get_nowait()
+            if status_of(msg) is None:  # a status here ended an earlier request
+                msgs.append(msg)
+
+    take_queued()
+    if msgs:
+        return msgs
+    try:
+        async with asyncio.timeout(timeout + 0.5):  # the server ends a waiting request at `timeout` (408)
+            # What the stream has now: the messages, then a 404 when they were fewer than asked.
+            await nc.publish(nms, json.dumps({"batch": batch, "no_wait": True}).encode(), deliver)
+            while len(msgs) < batch:
+                msg = await queue.get()
+                status = status_of(msg)
+                if status is None:
+                    msgs.append(msg)
+                elif status != "100":  # 404 none left, 408 an earlier request expired, 409 refused
+                    break
+            if msgs:
+                return msgs
+            await nc.publish(nms, json.dumps({"batch": batch, "expires": int(timeout * 1e9)}).encode(), deliver)
+            while not msgs:
+                msg = await queue.get()
+                status = status_of(msg)
+                if status is None:
+                    msgs.append(msg)
+                    take_queued()
+                elif status in ("408", "409"):  # this request (or an earlier one) expired, or was refused
+                    break
+    except TimeoutError:
+        pass
+    return msgs
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -5,6 +5,7 @@ helper whose task is over) hands its batch back at once to the other consumers o
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 import nats
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from kf.contracts import membership as mev
 from kf.contracts.envelope import wrap
 from kf.runtime.broker import ensure_dead_letter_stream, ensure_stream
-from kf.runtime.consumer import PROCESSED, BatchInfo, EventConsumer, StopConsuming
+from kf.runtime.consumer import PROCESSED, BatchInfo, EventConsumer, StopConsuming, pull
 from kf.runtime.db import Database
 from kf.runtime.telemetry import ServiceMetrics
 from kf.testing.fixtures import migrate
@@ -247,3 +248,40 @@ async def test_an_idle_step_that_fails_is_tried_again_at_the_next_empty_fetch(na
         await task
         await conn.close()
         db.dispose()
+
+
+async def test_pull_returns_what_the_stream_has_at_once_and_waits_only_for_the_first_new_message(nats_server):
+    conn = await nats.connect(nats_server.url)
+    js = conn.jetstream()
+    envelopes = await publish_organisations(js)
+    sub = await js.pull_subscribe("kf.*.membership.>", durable="pull-test", stream="KF_MEMBERSHIP")
+    try:
+        started = time.monotonic()
+        first = await pull(sub, 4, timeout=5.0)
+        rest = await pull(sub, 100, timeout=5.0)  # fewer than asked: returned without waiting out the timeout
+        assert time.monotonic() - started < 2.5
+        assert [m.data for m in first + rest] == [e.to_json() for e in envelopes]
+        for m in first + rest:
+            await m.ack()
+
+        started = time.monotonic()
+        assert await pull(sub, 100, timeout=0.5) == []  # nothing: empty after the timeout, no status message
+        assert time.monotonic() - started < 2.0
+
+        async def later() -> None:
+            await asyncio.sleep(0.3)
+            for e in envelopes[:3]:
+                await js.publish("kf.ostfold.membership.organisation.registered", e.to_json(),
+                                 headers={"Nats-Msg-Id": str(uuid.uuid4())})
+        task = asyncio.create_task(later())
+        started = time.monotonic()
+        got = await pull(sub, 100, timeout=5.0)
+        assert got and time.monotonic() - started < 2.5, "returned at the first new message, not at the timeout"
+        while len(got) < 3:
+            got += await pull(sub, 100, timeout=1.0)
+        await task
+        assert [m.data for m in got] == [e.to_json() for e in envelopes[:3]]
+        for m in got:
+            await m.ack()
+    finally:
+        await conn.close()
