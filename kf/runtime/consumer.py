@@ -261,8 +261,8 @@ class EventConsumer:
         self._metrics.batch_seconds.labels(consumer=self.durable).observe(time.perf_counter() - started)
 
     def _parse(self, msg: Msg) -> _Item:
-        meta = msg.metadata
-        item = _Item(msg=msg, seq=meta.sequence.stream if meta else 0, pending=(meta.num_pending or 0) if meta else 0)
+        seq, pending = stream_position(msg)
+        item = _Item(msg=msg, seq=seq, pending=pending)
         try:
             item.envelope = parse_envelope(msg.data)
             if item.envelope.type in self.handlers or item.envelope.type in self.batch_types:
@@ -413,6 +413,21 @@ def writer_file_lock(engine) -> Iterator[None]:
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def stream_position(msg: Msg) -> tuple[int, int]:
+    """(stream sequence, messages pending behind it) of a JetStream message, read from its reply subject
+    `$JS.ACK[.domain.account].stream.consumer.delivered.stream_seq.consumer_seq.time.pending[...]`; (0, 0) for another
+    message. nats-py's `msg.metadata` builds dataclasses and a datetime for it: a third of the time to parse an event."""
+    tokens = (msg.reply or "").split(".")
+    try:
+        if len(tokens) == 9 and tokens[0] == "$JS" and tokens[1] == "ACK":
+            return int(tokens[5]), int(tokens[8])
+        if len(tokens) >= 11 and tokens[0] == "$JS" and tokens[1] == "ACK":
+            return int(tokens[7]), int(tokens[10])
+    except ValueError:
+        pass
+    return 0, 0
 
 
 async def pull(sub, batch: int, timeout: float) -> list[Msg]:

@@ -1,10 +1,13 @@
-"""Settings refuse the development token outside development; guards measure JSON nesting."""
+"""Settings refuse the development token outside development; guards measure JSON nesting; consumers read a message's
+stream position from its reply subject."""
 
 import json
 
 import pytest
+from nats.aio.msg import Msg
 from pydantic import ValidationError
 
+from kf.runtime.consumer import stream_position
 from kf.runtime.guards import json_depth
 from kf.runtime.settings import DEV_TOKEN
 from services.membership.settings import Settings
@@ -51,3 +54,18 @@ def test_tokens_must_be_long_enough():
 ])
 def test_json_depth_ignores_brackets_inside_strings(body, depth):
     assert json_depth(body) == depth
+
+
+@pytest.mark.parametrize("reply", [
+    "$JS.ACK.KF_MEMBERSHIP.metrics-membership.1.4711.4700.1732871234000000000.42",  # without a domain
+    "$JS.ACK._.ABCDEFHASH.KF_MEMBERSHIP.metrics-membership.3.4711.4700.1732871234000000000.42.rand",  # with one
+    "$JS.ACK.hub.ABCDEFHASH.KF_EVENTS.metrics-events.1.18.18.1732871234000000000.0",
+])
+def test_a_messages_stream_position_is_read_as_nats_py_reads_it(reply):
+    msg = Msg(_client=None, subject="kf.ostfold.membership.organisation.registered", reply=reply, data=b"{}")
+    assert stream_position(msg) == (msg.metadata.sequence.stream, msg.metadata.num_pending)
+
+
+@pytest.mark.parametrize("reply", ["", "_INBOX.abc.def", "$JS.ACK.S.C.1.x.2.3.4"])
+def test_a_message_without_a_stream_position_gets_none(reply):
+    assert stream_position(Msg(_client=None, subject="s", reply=reply)) == (0, 0)
