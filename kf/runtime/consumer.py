@@ -436,9 +436,9 @@ async def pull(sub, batch: int, timeout: float) -> list[Msg]:
 
     nats-py's `fetch` waits for each message of a batch through a task with a timeout of its own (`next_msg`): in a
     consumer applying 200,000 events that bookkeeping took more interpreter time than applying them, and a plain
-    pull-and-ack loop ran at about 16,000 messages/s with it against 27,000 with this (docs/benchmarks.md). Here the
-    messages are taken off the subscription's queue as they arrive, under one deadline: first those delivered for an
-    earlier request (a waiting request that returned at its first message goes on delivering), then what a `no_wait`
+    pull-and-ack loop ran at 12,700-14,000 messages/s with it against 29,500-34,800 with this (docs/benchmarks.md).
+    Here the messages are taken off the subscription's queue as they arrive, under one deadline: first those
+    delivered for an earlier request (a waiting request that returned at its first message goes on delivering), then what a `no_wait`
     request finds, then, when the stream had nothing, what a waiting request brings first. Without the nats-py
     internals this relies on, `fetch` is used."""
     try:

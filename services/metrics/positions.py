@@ -1,7 +1,7 @@
 """Where each of the metrics consumers stands (`mx_positions`), written in each batch's transaction: the highest
 stream sequence applied and how many events the applied batches held. It replaces the kit's inbox of applied event
 ids, which the metrics projections do not need (store.py: applying an event again changes nothing) and which cost
-about 40 % of the time to apply a batch (docs/benchmarks.md)."""
+nearly half the time to apply a batch (docs/benchmarks.md)."""
 
 from __future__ import annotations
 

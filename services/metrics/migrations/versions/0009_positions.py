@@ -2,7 +2,7 @@
 
 The metrics projections apply an event twice without a difference (versioned merges, counters recomputed from the
 facts), so the consumers keep where they stand (`mx_positions`) instead of one `processed_events` row per event,
-which cost about 40 % of the time to apply a batch. The rows the inbox holds are no longer read: deleted here.
+which cost nearly half the time to apply a batch. The rows the inbox holds are no longer read: deleted here.
 
 Revision ID: 0009_metrics
 Revises: 0008_metrics
