@@ -87,7 +87,8 @@ def lower_gathering_pairs(s: Session, gatherings) -> None:
     new_pairs: dict[tuple, tuple] = {}
     new_areas: dict[tuple, tuple] = {}
     for region, held_on, focus_areas, attendees in gatherings:
-        targets = [(new_pairs, (region,), ("gathering",))] + [(new_areas, (region, area), ()) for area in areas(focus_areas)]
+        targets = [(new_pairs, (region,), ("gathering",)),
+                   *((new_areas, (region, area), ()) for area in areas(focus_areas))]
         for x, y, cross in gathering_ties(org_sectors(attendees)):
             for into, head, tail in targets:  # `_lower`, inlined: a rebuild runs this for millions of ties
                 key = (*head, x, y, *tail)

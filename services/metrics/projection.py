@@ -90,7 +90,7 @@ class Batch:
         supersedes, an expected effect's measure, a membership's organisation): a row re-stated with another reference
         must leave the old one's counters too."""
         keys: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # table -> region -> ids
-        for (name, _, ident), (_, table, key, values) in self._merges.items():
+        for (name, _, ident), (_, _, _, values) in self._merges.items():
             if name in _REFERENCES and any(c in values for c in _REFERENCES[name][1]):
                 keys[name][ident[0]].add(ident[1])
         touched = Touched()
