@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from bench.history import AREAS, realistic
 from bench.publish import publish
+from kf.contracts.subjects import stream_name
 from kf.embedded.ports import free_port
 from kf.regiondata import load_region
-from kf.contracts.subjects import stream_name
 from kf.testing.fixtures import migrate, tokens_json
 from kf.testing.streams import all_acknowledged, wait_until
 from services.metrics import positions
