@@ -285,3 +285,31 @@ async def test_pull_returns_what_the_stream_has_at_once_and_waits_only_for_the_f
             await m.ack()
     finally:
         await conn.close()
+
+
+async def test_a_stopping_consumer_gives_back_what_its_subscription_still_holds(nats_server, tmp_path):
+    # A waiting pull request goes on delivering after `pull` returned with its first message; a consumer that ends
+    # must give those messages back at once (the durable's other consumers get them now, not after the ack wait).
+    conn = await nats.connect(nats_server.url)
+    js = conn.jetstream()
+    await ensure_stream(js, "membership")
+    consumer = membership_consumer(Database(f"sqlite:///{tmp_path / 'unused.db'}"), conn, lambda *_: None)
+    sub = await js.pull_subscribe(consumer.filter, durable=consumer.durable, stream=consumer.stream,
+                                  config=consumer.consumer_config())
+    try:
+        waiting = asyncio.create_task(pull(sub, 10, timeout=5.0))
+        await asyncio.sleep(0.2)
+        envelopes = await publish_organisations(js)  # the first returns the pull; the rest follow into the queue
+        first = await waiting
+        await asyncio.to_thread(wait_until, lambda: sub.pending_msgs + len(first) >= EVENTS, timeout=10,
+                                what="the rest delivered to the open request")
+        for m in first:
+            await m.ack()
+        await consumer._hand_back(sub)  # noqa: SLF001 - what `run` does as it ends, without a linger
+        assert sub.pending_msgs == 0
+        # Another consumer of the durable gets them now: without the naks they would come back after the 60 s ack wait.
+        other = await js.pull_subscribe(consumer.filter, durable=consumer.durable, stream=consumer.stream)
+        again = await pull(other, EVENTS, timeout=2.0)
+        assert [m.data for m in first + again] == [e.to_json() for e in envelopes]
+    finally:
+        await conn.close()
