@@ -39,6 +39,20 @@ def jetstream(broker: NatsBroker) -> JetStreamContext:
     return broker.config.connection_state.stream
 
 
+async def all_acknowledged(js: JetStreamContext, durables: dict[str, str]) -> bool:
+    """Whether every durable consumer (stream -> durable name) exists and has had each message of its stream delivered
+    and acknowledged: none waiting, none awaiting an ack. For a consumer that acknowledges after its commit, everything
+    its stream holds is then applied."""
+    for stream, durable in durables.items():
+        try:
+            info = await js.consumer_info(stream, durable)
+        except NotFoundError:
+            return False
+        if info.num_pending or info.num_ack_pending:
+            return False
+    return True
+
+
 async def ensure_stream(js: JetStreamContext, service: str, *, replicas: int = 1) -> None:
     """Create or update the service's stream; safe to run from every replica at every start."""
     config = StreamConfig(name=stream_name(service), subjects=stream_subjects(service),

@@ -12,6 +12,8 @@ import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
+from kf.runtime.broker import all_acknowledged as _all_acknowledged
+
 
 @dataclass(frozen=True)
 class StoredMessage:
@@ -58,20 +60,10 @@ def read_stream(url: str, stream: str, filter_subject: str | None = None, **conn
 
 
 async def all_acknowledged_async(url: str, durables: dict[str, str], **connect) -> bool:
-    """Whether every durable consumer (stream -> durable name) exists and has had each message of its stream delivered
-    and acknowledged: none waiting, none awaiting an ack. For a consumer that acknowledges after its commit, everything
-    its stream holds is then applied."""
+    """`kf.runtime.broker.all_acknowledged` over a connection of its own."""
     nc = await nats.connect(url, **connect)
     try:
-        js = nc.jetstream()
-        for stream, durable in durables.items():
-            try:
-                info = await js.consumer_info(stream, durable)
-            except NotFoundError:
-                return False
-            if info.num_pending or info.num_ack_pending:
-                return False
-        return True
+        return await _all_acknowledged(nc.jetstream(), durables)
     finally:
         await nc.close()
 

@@ -199,7 +199,7 @@ class BatchApplier:
 
 def apply_envelopes(s: Session, envelopes: list[CloudEvent], regions: list[str], batch_size: int = 1000,
                     derive: bool = True) -> int:
-    """Apply envelopes straight to the fact tables in batches of `batch_size`, without the consumer's inbox
+    """Apply envelopes straight to the fact tables in batches of `batch_size`, without a consumer
     (ground truth in tests and benchmarks); with `derive=False`, derive once at the end as a replay does.
     Returns how many had a handler."""
     apply = batch_handler(regions, derive=derive)

@@ -4,7 +4,7 @@ One Python process applies events on one core: fetching, parsing and validating 
 ~105 % CPU on two cores, the second nearly idle; docs/benchmarks.md). While the derived tables are marked as lagging
 (`derive.mark_pending`: a replay, or a consumer catching up), batches write only facts, which are versioned merges and
 so independent of order; any number of processes can then fetch from the same durable consumers. JetStream hands
-each message to one fetcher, and the inbox of applied event ids drops one that comes back.
+each message to one fetcher, and one that comes back is applied again without a difference (positions.py).
 
 A helper runs the metrics consumers with a batch handler that applies a batch only while the marker is set, checked
 in the batch's own serialised transaction (on SQLite the writers' lock file, on PostgreSQL the advisory lock). The

@@ -11,10 +11,12 @@ import asyncio
 import time
 
 from nats.js.errors import NotFoundError
+
+from kf.runtime.broker import all_acknowledged
 from kf.runtime.service import ServiceRuntime
+from services.metrics import positions
 from services.metrics.consumers import add_consumers
 from services.metrics.derive import derive_all, mark_pending
-from services.metrics import positions
 from services.metrics.helpers import HelperProcesses
 from services.metrics.settings import Settings
 from services.metrics.store import clear_projections
@@ -87,13 +89,4 @@ def _applied(runtime: ServiceRuntime) -> int:
 
 
 async def _caught_up(js, consumers) -> bool:
-    for consumer in consumers:
-        if not consumer.ready.is_set():
-            return False
-        try:
-            info = await js.consumer_info(consumer.stream, consumer.durable)
-        except NotFoundError:
-            return False
-        if info.num_pending or info.num_ack_pending:
-            return False
-    return True
+    return all(c.ready.is_set() for c in consumers) and await all_acknowledged(js, {c.stream: c.durable for c in consumers})

@@ -1,10 +1,14 @@
 """The kit's batch handler learns where its stream stands: how many messages wait behind each batch, also when a
 batch held only duplicates (a consumer catching up decides by it when to derive). A handler that must stop (a metrics
-helper whose task is over) hands its batch back at once to the other consumers of the same durable."""
+helper whose task is over) hands its batch back at once to the other consumers of the same durable, as does a
+consumer that ends with messages still queued. A consumer without an inbox applies a redelivered event again; the
+idle step and prepared batches behave as documented; `pull` returns a short stream at once and a new message as it
+comes."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 
@@ -28,6 +32,18 @@ def membership_consumer(db: Database, conn, handler, **options) -> EventConsumer
     return EventConsumer(db=db, owner="metrics", name="membership", source_service="membership", region="ostfold",
                          batch_handler=handler, batch_types=[mev.OrganisationRegistered], js=conn.jetstream,
                          metrics=ServiceMetrics("metrics"), **options)
+
+
+@contextlib.asynccontextmanager
+async def running(consumer: EventConsumer):
+    """The consumer's loop, running for the block; stopped, and its last batch finished, after it."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 def applied(db: Database) -> int:
@@ -61,24 +77,21 @@ async def test_each_batch_reports_its_backlog_and_a_batch_of_duplicates_reaches_
 
     db = Database(url)
     consumer = membership_consumer(db, conn, handler, batch_size=4)
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
     try:
-        await asyncio.to_thread(wait_until, lambda: applied(db) == EVENTS, timeout=20, what="every event applied")
-        assert calls[0][0] == ["org-0", "org-1", "org-2", "org-3"] and calls[0][1].backlog == EVENTS - 4
-        assert calls[-1][1].backlog == 0
+        async with running(consumer):
+            await asyncio.to_thread(wait_until, lambda: applied(db) == EVENTS, timeout=20, what="every event applied")
+            assert calls[0][0] == ["org-0", "org-1", "org-2", "org-3"] and calls[0][1].backlog == EVENTS - 4
+            assert calls[-1][1].backlog == 0
 
-        # The same events again under new message ids: nothing new to apply, but the handler hears the batch.
-        before = len(calls)
-        for envelope in envelopes[:3]:
-            await js.publish("kf.ostfold.membership.organisation.registered", envelope.to_json(),
-                             headers={"Nats-Msg-Id": str(uuid.uuid4())})
-        await asyncio.to_thread(wait_until, lambda: len(calls) > before, timeout=20, what="the duplicates' batch")
-        assert calls[before][0] == [] and calls[before][1].backlog == 0
-        assert applied(db) == EVENTS
+            # The same events again under new message ids: nothing new to apply, but the handler hears the batch.
+            before = len(calls)
+            for envelope in envelopes[:3]:
+                await js.publish("kf.ostfold.membership.organisation.registered", envelope.to_json(),
+                                 headers={"Nats-Msg-Id": str(uuid.uuid4())})
+            await asyncio.to_thread(wait_until, lambda: len(calls) > before, timeout=20, what="the duplicates' batch")
+            assert calls[before][0] == [] and calls[before][1].backlog == 0
+            assert applied(db) == EVENTS
     finally:
-        stop.set()
-        await task
         await conn.close()
         db.dispose()
 
@@ -96,19 +109,16 @@ async def test_a_consumer_without_an_inbox_gives_a_redelivered_event_to_its_idem
     envelopes = await publish_organisations(js)
     db = Database(url)
     consumer = membership_consumer(db, conn, handler, batch_size=4, inbox=False)
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
     try:
-        await asyncio.to_thread(wait_until, lambda: len(seen) == EVENTS, timeout=20, what="every event applied")
-        for envelope in envelopes[:3]:  # the same events again under new message ids
-            await js.publish("kf.ostfold.membership.organisation.registered", envelope.to_json(),
-                             headers={"Nats-Msg-Id": str(uuid.uuid4())})
-        await asyncio.to_thread(wait_until, lambda: len(seen) == EVENTS + 3, timeout=20, what="the copies applied")
-        assert seen == [e.id for e in envelopes] + [e.id for e in envelopes[:3]]
-        assert applied(db) == 0, "no applied ids written"
+        async with running(consumer):
+            await asyncio.to_thread(wait_until, lambda: len(seen) == EVENTS, timeout=20, what="every event applied")
+            for envelope in envelopes[:3]:  # the same events again under new message ids
+                await js.publish("kf.ostfold.membership.organisation.registered", envelope.to_json(),
+                                 headers={"Nats-Msg-Id": str(uuid.uuid4())})
+            await asyncio.to_thread(wait_until, lambda: len(seen) == EVENTS + 3, timeout=20, what="the copies applied")
+            assert seen == [e.id for e in envelopes] + [e.id for e in envelopes[:3]]
+            assert applied(db) == 0, "no applied ids written"
     finally:
-        stop.set()
-        await task
         await conn.close()
         db.dispose()
 
@@ -127,23 +137,19 @@ async def test_a_handler_that_stops_hands_its_batch_back_at_once_to_the_other_co
     db = Database(url)
 
     helper = membership_consumer(db, conn, stopping, batch_size=4)  # both on the same durable, ack wait 60 s
-    stop = asyncio.Event()
     try:
-        await asyncio.wait_for(helper.run(stop), timeout=20)  # returns by itself after its first batch
+        await asyncio.wait_for(helper.run(asyncio.Event()), timeout=20)  # returns by itself after its first batch
         assert helper.stopped and seen == ["org-0", "org-1", "org-2", "org-3"]
         assert applied(db) == 0, "the stopped batch was rolled back"
 
         kept: list[str] = []
         service = membership_consumer(db, conn, lambda _s, items, _i: kept.extend(env.subject for env, _ in items),
-                                  batch_size=4)
-        task = asyncio.create_task(service.run(stop))
-        # Well before the 60 s ack wait: the stopped batch was handed back, not left to time out.
-        await asyncio.to_thread(wait_until, lambda: applied(db) == EVENTS, timeout=15, what="every event applied")
-        assert sorted(kept) == sorted(f"org-{i}" for i in range(EVENTS))
-        stop.set()
-        await task
+                                      batch_size=4)
+        async with running(service):
+            # Well before the 60 s ack wait: the stopped batch was handed back, not left to time out.
+            await asyncio.to_thread(wait_until, lambda: applied(db) == EVENTS, timeout=15, what="every event applied")
+            assert sorted(kept) == sorted(f"org-{i}" for i in range(EVENTS))
     finally:
-        stop.set()
         await conn.close()
         db.dispose()
 
@@ -164,19 +170,16 @@ async def test_the_idle_step_runs_once_when_the_stream_runs_dry_and_its_change_c
 
     consumer = membership_consumer(db, conn, lambda *_: None, batch_size=4, on_idle=on_idle,
                                    on_commit=lambda: commits.append(len(idle)))
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
     try:
-        await asyncio.to_thread(wait_until, lambda: idle, timeout=20, what="the idle step")
-        assert idle == [EVENTS], "it ran after every batch was committed"
-        await asyncio.sleep(2.5)  # more empty fetches: no second idle step until a batch comes
-        assert idle == [EVENTS] and commits[-1] == 1
-        await publish_organisations(js)  # more events, then dry again
-        await asyncio.to_thread(wait_until, lambda: len(idle) == 2, timeout=20, what="the second idle step")
-        assert idle == [EVENTS, 2 * EVENTS]
+        async with running(consumer):
+            await asyncio.to_thread(wait_until, lambda: idle, timeout=20, what="the idle step")
+            assert idle == [EVENTS], "it ran after every batch was committed"
+            await asyncio.sleep(2.5)  # more empty fetches: no second idle step until a batch comes
+            assert idle == [EVENTS] and commits[-1] == 1
+            await publish_organisations(js)  # more events, then dry again
+            await asyncio.to_thread(wait_until, lambda: len(idle) == 2, timeout=20, what="the second idle step")
+            assert idle == [EVENTS, 2 * EVENTS]
     finally:
-        stop.set()
-        await task
         await conn.close()
         db.dispose()
 
@@ -195,14 +198,11 @@ async def test_a_prepared_batch_is_used_only_when_no_event_of_it_was_applied_alr
 
     consumer = membership_consumer(db, conn, handler, batch_size=EVENTS,
                                    batch_prepare=lambda items: [env.subject for env, _ in items])
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
     try:
-        await asyncio.to_thread(wait_until, lambda: calls, timeout=20, what="the first batch")
-        first = [f"org-{i}" for i in range(EVENTS)]
-        assert calls == [(first, first)], "new events: the batch prepared before the lock is the one applied"
-        stop.set()
-        await task
+        async with running(consumer):
+            await asyncio.to_thread(wait_until, lambda: calls, timeout=20, what="the first batch")
+            first = [f"org-{i}" for i in range(EVENTS)]
+            assert calls == [(first, first)], "new events: the batch prepared before the lock is the one applied"
         # Two events again under new message ids, with a new one, fetched as one batch: the handler gets the new
         # one only, and not the prepared batch (which held the other two).
         extra = mev.OrganisationRegistered(organisation_id="org-new", name="New", org_number="974760673",
@@ -211,13 +211,10 @@ async def test_a_prepared_batch_is_used_only_when_no_event_of_it_was_applied_alr
         for envelope in again:
             await js.publish("kf.ostfold.membership.organisation.registered", envelope.to_json(),
                              headers={"Nats-Msg-Id": str(uuid.uuid4())})
-        stop = asyncio.Event()
-        task = asyncio.create_task(consumer.run(stop))
-        await asyncio.to_thread(wait_until, lambda: len(calls) == 2, timeout=20, what="the second batch")
-        assert calls[1] == (["org-new"], None)
+        async with running(consumer):
+            await asyncio.to_thread(wait_until, lambda: len(calls) == 2, timeout=20, what="the second batch")
+            assert calls[1] == (["org-new"], None)
     finally:
-        stop.set()
-        await task
         await conn.close()
         db.dispose()
 
@@ -237,15 +234,12 @@ async def test_an_idle_step_that_fails_is_tried_again_at_the_next_empty_fetch(na
         return False
 
     consumer = membership_consumer(db, conn, lambda *_: None, batch_size=EVENTS, on_idle=on_idle)
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
     try:
-        await asyncio.to_thread(wait_until, lambda: len(attempts) == 2, timeout=20, what="the idle step tried again")
-        await asyncio.sleep(2.5)
-        assert len(attempts) == 2, "once it ran, no further idle step until a batch comes"
+        async with running(consumer):
+            await asyncio.to_thread(wait_until, lambda: len(attempts) == 2, timeout=20, what="the idle step tried again")
+            await asyncio.sleep(2.5)
+            assert len(attempts) == 2, "once it ran, no further idle step until a batch comes"
     finally:
-        stop.set()
-        await task
         await conn.close()
         db.dispose()
 

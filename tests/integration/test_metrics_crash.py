@@ -8,10 +8,11 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bench.history import AREAS, realistic
@@ -22,6 +23,7 @@ from kf.regiondata import load_region
 from kf.testing.fixtures import migrate, tokens_json
 from kf.testing.streams import all_acknowledged, wait_until
 from services.metrics import positions
+from services.metrics import store as t
 from services.metrics.derive import is_pending
 from services.metrics.handlers import apply_envelopes
 from services.metrics.queries import kpi_values
@@ -57,6 +59,16 @@ def applied(url: str) -> int:
     try:
         with Session(engine) as s:
             return positions.events_applied(s)
+    finally:
+        engine.dispose()
+
+
+def stream_positions(url: str) -> dict[str, int]:
+    """The highest stream sequence each metrics consumer has applied (positions.py)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return dict(conn.execute(select(t.positions.c.source, t.positions.c.stream_seq)).all())
     finally:
         engine.dispose()
 
@@ -111,6 +123,8 @@ def test_sigkill_mid_batch_then_restart_and_replay_give_the_ground_truth(nats_se
         wait_until(lambda: settled(nats_server.url, url), timeout=90, interval=0.2,
                    what="every event applied after the restart")
         assert all_kpis(url) == truth
+        # Each stream holds only its service's events, numbered from 1: each consumer stands at its stream's last one.
+        assert stream_positions(url) == dict(Counter(e.source.split("/")[2] for e in history))
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
