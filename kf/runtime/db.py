@@ -92,19 +92,40 @@ def indexes_set_aside(session: Session, tables) -> Iterator[None]:
     of every insert landing on a random page of every index. Rebuilding the metrics of 1,000,000 events took 117 s
     this way against 152 s (docs/benchmarks.md). PostgreSQL keeps its indexes: dropping one there would lock its
     table against readers until the commit."""
-    indexes = [i for table in tables for i in sorted(table.indexes, key=lambda i: i.name)]
-    if session.get_bind().dialect.name != "sqlite" or not indexes:
-        yield
-        return
+    drop_indexes(session, tables)
+    yield
+    restore_indexes(session, tables)
+
+
+def drop_indexes(session: Session, tables) -> None:
+    """On SQLite, drop these tables' secondary indexes (those that exist) in the session's transaction; for writes
+    that span many transactions, such as a replay's, until `restore_indexes`. A no-op on PostgreSQL."""
+    connection = _sqlite_transaction(session, tables)
+    if connection is not None:
+        for index in _indexes(tables):
+            index.drop(connection, checkfirst=True)
+
+
+def restore_indexes(session: Session, tables) -> None:
+    """Create whichever of these tables' secondary indexes are missing (SQLite; a no-op on PostgreSQL)."""
+    connection = _sqlite_transaction(session, tables)
+    if connection is not None:
+        for index in _indexes(tables):
+            index.create(connection, checkfirst=True)
+
+
+def _indexes(tables) -> list:
+    return [i for table in tables for i in sorted(table.indexes, key=lambda i: i.name)]
+
+
+def _sqlite_transaction(session: Session, tables):
+    if session.get_bind().dialect.name != "sqlite" or not _indexes(tables):
+        return None
     connection = session.connection()
     if not connection.connection.dbapi_connection.in_transaction:
-        # pysqlite begins a transaction only at the first write: without one, DROP INDEX would commit at once.
+        # pysqlite begins a transaction only at the first write: without one, DDL would commit at once.
         connection.exec_driver_sql("BEGIN")
-    for index in indexes:
-        index.drop(connection)
-    yield
-    for index in indexes:
-        index.create(connection)
+    return connection
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -48,7 +48,7 @@ gatherings = Table("mx_gatherings", metadata, *_key("gathering_id"),
 attendances = Table("mx_attendances", metadata, *_key("gathering_id", "person_id"),
                     Column("organisation_id", String(64)), Column("sector", String(40)), Column("role", String(40)),
                     Column("held_on", Date))
-Index("ix_mx_attendances_person", attendances.c.region, attendances.c.person_id)
+# Who attended when (refresh._ATTENDED reads it by person; the person alone is a prefix of it).
 Index("ix_mx_attendances_person_held", attendances.c.region, attendances.c.person_id, attendances.c.held_on)
 # Which gatherings an organisation was at, and whether another one was there too (pairs.py recomputes a pair).
 Index("ix_mx_attendances_org", attendances.c.region, attendances.c.organisation_id, attendances.c.gathering_id,
@@ -143,6 +143,9 @@ positions = Table("mx_positions", metadata, Column("source", String(32), primary
                   Column("events", BigInteger, nullable=False),  # events in the batches applied, redeliveries included
                   Column("updated_at", DateTime(timezone=True), nullable=False))
 
+# The fact tables, written by the consumers' versioned merges; every other projection is derived from them.
+FACTS = (organisations, people, groups, memberships, gatherings, attendances, communications, measures, expectations,
+         reports)
 PROJECTIONS = (organisations, people, groups, memberships, gatherings, attendances, ties, pairs, pair_firsts, pair_orgs, area_pairs, communications,
                measures, expectations, reports, contributions, counts)
 
