@@ -77,7 +77,6 @@ pair_firsts = Table("mx_pair_firsts", metadata, Column("region", String(64), pri
                     Column("scope", String(64), primary_key=True),
                     Column("org_a", String(64), primary_key=True), Column("org_b", String(64), primary_key=True),
                     Column("first_on", Date), Column("cross_on", Date))
-Index("ix_mx_pair_firsts_cross", pair_firsts.c.region, pair_firsts.c.scope, pair_firsts.c.cross_on)
 Index("ix_mx_pair_firsts_first", pair_firsts.c.region, pair_firsts.c.scope, pair_firsts.c.first_on, pair_firsts.c.org_a,
       pair_firsts.c.org_b)
 Index("ix_mx_pair_firsts_a", pair_firsts.c.region, pair_firsts.c.scope, pair_firsts.c.org_a, pair_firsts.c.first_on)
