@@ -3,12 +3,15 @@ batch held only duplicates (a consumer catching up decides by it when to derive)
 helper whose task is over) hands its batch back at once to the other consumers of the same durable, as does a
 consumer that ends with messages still queued. A consumer without an inbox applies a redelivered event again; the
 idle step and prepared batches behave as documented; `pull` returns a short stream at once and a new message as it
-comes."""
+comes. Writers of one SQLite file in different processes take turns on its lock file."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
+import sys
+import textwrap
 import time
 import uuid
 
@@ -18,8 +21,8 @@ from sqlalchemy import func, select
 from kf.contracts import membership as mev
 from kf.contracts.envelope import wrap
 from kf.runtime.broker import ensure_dead_letter_stream, ensure_stream
-from kf.runtime.consumer import PROCESSED, BatchInfo, EventConsumer, StopConsuming, pull
-from kf.runtime.db import Database
+from kf.runtime.consumer import PROCESSED, BatchInfo, EventConsumer, StopConsuming, pull, writer_file_lock
+from kf.runtime.db import Database, make_engine
 from kf.runtime.telemetry import ServiceMetrics
 from kf.testing.fixtures import migrate
 from kf.testing.streams import wait_until
@@ -307,3 +310,32 @@ async def test_a_stopping_consumer_gives_back_what_its_subscription_still_holds(
         assert [m.data for m in first + again] == [e.to_json() for e in envelopes]
     finally:
         await conn.close()
+
+
+def test_a_writer_in_another_process_waits_for_the_lock_file_until_the_holder_lets_go(tmp_path):
+    # Metrics helpers write the service's SQLite file from other processes; they take turns on `<file>.writer`
+    # instead of polling SQLite's busy handler, so a batch's transaction never meets another process's.
+    url = f"sqlite:///{tmp_path / 'metrics.db'}"
+    other = textwrap.dedent("""
+        import sys, time
+        from kf.runtime.consumer import writer_file_lock
+        from kf.runtime.db import make_engine
+        engine = make_engine(sys.argv[1])
+        print("waiting", flush=True)
+        with writer_file_lock(engine):
+            print("acquired", time.time(), flush=True)
+    """)
+    engine = make_engine(url)
+    try:
+        with writer_file_lock(engine):
+            proc = subprocess.Popen([sys.executable, "-c", other, url], stdout=subprocess.PIPE, text=True)
+            assert proc.stdout.readline() == "waiting\n"
+            time.sleep(0.5)
+            assert proc.poll() is None, "the other process went ahead while the lock was held"
+            released = time.time()
+        out, _ = proc.communicate(timeout=30)
+        word, acquired = out.split()
+        assert word == "acquired" and float(acquired) >= released
+        assert proc.returncode == 0
+    finally:
+        engine.dispose()
