@@ -19,7 +19,6 @@ from services.metrics import store as t
 
 PENDING = "replay"
 _STREAM = 20_000  # attendance rows fetched at a time
-_MEASURES = 5_000  # measures whose ties are derived at once
 
 
 def mark_pending(s: Session) -> None:
@@ -59,9 +58,7 @@ def _derive(s: Session) -> None:
     tiecounts.defer(s)  # the rebuild below counts the pair summary at once
     try:
         pairs.lower_gathering_pairs(s, _gatherings(s))
-        measures = sorted(tuple(r) for r in s.execute(select(t.measures.c.region, t.measures.c.measure_id)))
-        for i in range(0, len(measures), _MEASURES):  # a chunk at a time: memory stays flat; lowering commutes
-            pairs.measures_changed(s, measures[i:i + _MEASURES])
+        pairs.derive_measure_ties(s)
     finally:
         tiecounts.defer(s, False)
     refresh.rebuild(s)

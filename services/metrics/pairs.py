@@ -29,6 +29,7 @@ from services.metrics import tiecounts
 from services.metrics.bulk import executemany
 
 CHUNK = 500
+_ROWS = 20_000  # measure ties written, and measure rows read, at a time by a rebuild
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,36 @@ def measures_changed(s: Session, keys: list[tuple[str, str]]) -> None:
                 s.execute(insert(t.pairs), [{"region": region, "org_a": x, "org_b": y, "origin": "measure",
                                              "first_on": first, "first_cross_on": None}])
         recompute_firsts(s, region, pairs=pairs)
+
+
+def derive_measure_ties(s: Session) -> None:
+    """Every measure's ties from the measure rows, for a rebuild (no measure ties are stored yet): the same rows as
+    `measures_changed` of every measure, with the pair summaries lowered once from their minima instead of once per
+    tie; a region has at most a few thousand organisation pairs, but a million events bring a million measure ties."""
+    m, o = t.measures, t.organisations
+    sectors = {(region, oid): sector for region, oid, sector in s.execute(
+        select(o.c.region, o.c.organisation_id, o.c.sector))}
+    new_pairs: dict[tuple, tuple] = {}
+    firsts: dict[tuple, tuple] = {}
+    rows: list[dict] = []
+    query = (select(m.c.region, m.c.measure_id, m.c.focus_area, m.c.partners, m.c.proposed_on, m.c.owner_organisation_id,
+                    m.c.accepted_on).execution_options(yield_per=_ROWS))
+    for row in s.execute(query):
+        region = row.region
+        for (x, y), on in measure_ties(row.partners, row.proposed_on, row.owner_organisation_id, row.accepted_on).items():
+            rows.append({"region": region, "origin": "measure", "source_id": row.measure_id, "org_a": x, "org_b": y,
+                         "tie_on": on, "sector_a": None, "sector_b": None, "focus_areas": row.focus_area})
+            _lower(new_pairs, (region, x, y, "measure"), on, False)
+            cross = on if _crosses(sectors.get((region, x)), sectors.get((region, y))) else None
+            for scope in ("", row.focus_area):
+                if scope is not None:
+                    firsts[(region, scope, x, y)] = _merge_pair(firsts.get((region, scope, x, y)), on, cross)
+        if len(rows) >= _ROWS:
+            executemany(s, _INSERT_TIE, rows)
+            rows = []
+    executemany(s, _INSERT_TIE, rows)
+    _lower_pairs(s, new_pairs)
+    _lower_firsts(s, [(r, scope, x, y, f, c) for (r, scope, x, y), (f, c) in firsts.items()])
 
 
 def _tied(entry):
