@@ -8,7 +8,6 @@ once instead of lowered again by every batch that touches it. The result is the 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from itertools import groupby
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -66,13 +65,23 @@ def _derive(s: Session) -> None:
 
 
 def _gatherings(s: Session):
-    """(region, held on, focus areas, attendees) of every gathering, streamed in attendance key order."""
+    """(region, held on, focus areas, {organisation: its attendees' sectors}) of every gathering, streamed in
+    attendance key order."""
     a, g = t.attendances, t.gatherings
     query = (select(a.c.region, a.c.gathering_id, a.c.organisation_id, a.c.sector, g.c.held_on, g.c.focus_areas)
              .select_from(a.join(g, (g.c.region == a.c.region) & (g.c.gathering_id == a.c.gathering_id)))
              .order_by(a.c.region, a.c.gathering_id)
              .execution_options(yield_per=_STREAM))
-    for (region, _), rows in groupby(s.execute(query), key=lambda r: (r.region, r.gathering_id)):
-        rows = list(rows)
-        yield region, rows[0].held_on, rows[0].focus_areas, [
-            {"organisation_id": r.organisation_id, "sector": r.sector} for r in rows]
+    current, orgs, held_on, focus_areas = None, {}, None, None
+    for region, gathering_id, org, sector, on, areas in s.execute(query):
+        if (region, gathering_id) != current:
+            if current is not None:
+                yield current[0], held_on, focus_areas, orgs
+            current, orgs, held_on, focus_areas = (region, gathering_id), {}, on, areas
+        sectors = orgs.get(org)
+        if sectors is None:
+            orgs[org] = {sector}
+        else:
+            sectors.add(sector)
+    if current is not None:
+        yield current[0], held_on, focus_areas, orgs

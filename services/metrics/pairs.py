@@ -84,20 +84,24 @@ def replace_attendance(s: Session, replaced: dict[tuple[str, str], Replaced]) ->
 
 def lower_gathering_pairs(s: Session, gatherings) -> None:
     """Lower the pair summaries (overall, per focus area, merged) with the ties of these gatherings, given as
-    (region, held on, focus areas, attendees with organisation_id and sector)."""
-    new_pairs: dict[tuple, tuple] = {}
-    new_areas: dict[tuple, tuple] = {}
-    for region, held_on, focus_areas, attendees in gatherings:
-        targets = [(new_pairs, (region,), ("gathering",)),
-                   *((new_areas, (region, area), ()) for area in areas(focus_areas))]
-        for x, y, cross in gathering_ties(org_sectors(attendees)):
-            for into, head, tail in targets:  # `_lower`, inlined: a rebuild runs this for millions of ties
-                key = (*head, x, y, *tail)
-                current = into.get(key)
+    (region, held on, focus areas, {organisation present: its attendees' recorded sectors})."""
+    # Per (region, focus area or None): {(org_a, org_b): (first, first across sectors)}. A rebuild runs the inner
+    # loop for millions of ties: `_lower` inlined, and keys built once per tie.
+    summaries: dict[tuple[str, str | None], dict[tuple[str, str], tuple]] = {}
+    for region, held_on, focus_areas, orgs in gatherings:
+        targets = [summaries.setdefault((region, area), {}) for area in (None, *areas(focus_areas))]
+        for x, y, cross in gathering_ties(orgs):
+            pair = (x, y)
+            for into in targets:
+                current = into.get(pair)
                 if current is None:
-                    into[key] = (held_on, held_on if cross else None)
+                    into[pair] = (held_on, held_on if cross else None)
                 elif held_on < current[0] or (cross and (current[1] is None or held_on < current[1])):
-                    _lower(into, key, held_on, cross)
+                    into[pair] = _lower_pair(*current, held_on, cross)
+    new_pairs = {(r, x, y, "gathering"): v for (r, area), by_pair in summaries.items() if area is None
+                 for (x, y), v in by_pair.items()}
+    new_areas = {(r, area, x, y): v for (r, area), by_pair in summaries.items() if area is not None
+                 for (x, y), v in by_pair.items()}
     _lower_pairs(s, new_pairs)
     _lower_area_pairs(s, new_areas)
     _lower_firsts(s, [(r, "", x, y, f, fc) for (r, x, y, _), (f, fc) in new_pairs.items()]
@@ -116,7 +120,8 @@ def gatherings_replaced(s: Session, replaced: dict[tuple[str, str], Replaced]) -
                 old_orgs[(region, gid)][org].add(sector)
                 people.add((region, person))
     replace_attendance(s, replaced)
-    lower_gathering_pairs(s, ((region, r.held_on, r.focus_areas, r.attendees) for (region, _), r in replaced.items()))
+    lower_gathering_pairs(s, ((region, r.held_on, r.focus_areas, org_sectors(r.attendees))
+                              for (region, _), r in replaced.items()))
 
     # A removed or moved tie matters only where it gave a pair its first date: recompute those pairs.
     suspects: dict[str, set[tuple[str, str]]] = defaultdict(set)
