@@ -26,7 +26,7 @@ def mark_pending(s: Session) -> None:
     Until then only facts are written, by primary key, and nothing reads them by another index (the KPIs read the
     derived tables; the network reads the facts whole): on SQLite their secondary indexes go until `derive_all`,
     which builds each once from the table instead of updating it at every row of every batch. Applying the facts of
-    200,000 events in process took 4.6 s without them against 8.0 s with them (docs/benchmarks.md)."""
+    200,000 events in process took 4.6 s without them against 7.9 s with them (docs/benchmarks.md)."""
     s.execute(delete(t.derive_pending))
     s.execute(insert(t.derive_pending), [{"name": PENDING, "since": datetime.now(UTC)}])
     drop_indexes(s, t.FACTS)
