@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import String, bindparam, cast, delete, func, insert, literal, select, union_all
+from sqlalchemy import Float, Integer, String, and_, bindparam, cast, delete, func, insert, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -214,6 +214,19 @@ def add(s: Session, region: str, deltas: dict[tuple[str, str, date], float]) -> 
                                       for (scope, metric, period), v in rows.items() if v])
 
 
+def difference(after: dict[str, Contribution], before: dict[str, Contribution]) -> dict[tuple[str, str, date], float]:
+    """What entities contribute now less what they contributed before, summed per (scope, metric, day)."""
+    deltas: dict[tuple[str, str, date], float] = defaultdict(float)
+    for entity in after.keys() | before.keys():
+        new, old = after.get(entity, {}), before.get(entity, {})
+        if new != old:
+            for k, v in new.items():
+                deltas[k] += v
+            for k, v in old.items():
+                deltas[k] -= v
+    return deltas
+
+
 def insert_new(s: Session, region: str, contributions: dict[str, Contribution]) -> None:
     """Store the contributions of entities that have none stored yet, without touching the sums (`recount`),
     `INSERT_ROWS` rows at a time: a rebuild's chunk of entities can hold a few hundred thousand."""
@@ -227,17 +240,19 @@ def insert_new(s: Session, region: str, contributions: dict[str, Contribution]) 
     executemany(s, _INSERT, rows)
 
 
-def recount(s: Session) -> None:
-    """Every sum per day from the stored contributions, then per month from the days and per year from the months
-    (a rebuild's last step: one pass over the contributions instead of three)."""
+def recount(s: Session, extra=()) -> None:
+    """Every sum per day from the stored contributions and `extra` selects of the same columns (region, scope, day,
+    metric, value), then per month from the days and per year from the months (a rebuild's last step: one pass over
+    the contributions instead of three)."""
     s.execute(delete(_n))
-    day = cast(_c.c.day, String)  # ISO text on both databases
-    total = func.sum(_c.c.value)
+    rows = union_all(select(_c.c.region, _c.c.scope, _c.c.day, _c.c.metric, _c.c.value), *extra).subquery()
+    day = cast(rows.c.day, String)  # ISO text on both databases
+    total = func.sum(rows.c.value)
     period = literal("D", String) + func.substr(day, 1, 10)
     s.execute(insert(_n).from_select(
         ["region", "scope", "period", "metric", "value"],
-        select(_c.c.region, _c.c.scope, period, _c.c.metric, total)
-        .group_by(_c.c.region, _c.c.scope, period, _c.c.metric).having(total != 0)))
+        select(rows.c.region, rows.c.scope, period, rows.c.metric, total)
+        .group_by(rows.c.region, rows.c.scope, period, rows.c.metric).having(total != 0)))
     for finer, prefix, length in (("D", "M", 7), ("M", "Y", 4)):
         d = _n.alias("finer")
         period = literal(prefix, String) + func.substr(d.c.period, 2, length)
@@ -246,6 +261,29 @@ def recount(s: Session) -> None:
             ["region", "scope", "period", "metric", "value"],
             select(d.c.region, d.c.scope, period, d.c.metric, total).where(d.c.period.like(f"{finer}%"))
             .group_by(d.c.region, d.c.scope, period, d.c.metric).having(total != 0)))
+
+
+def measure_days(s: Session) -> list:
+    """`measure` of every measure row as selects of (region, scope, day, metric, value): the same contributions,
+    computed by the database for a rebuild."""
+    m = t.measures
+    in_area = and_(m.c.focus_area.is_not(None), m.c.focus_area != "")
+    decided = func.coalesce(m.c.adopted_on, m.c.rejected_on)
+    if s.get_bind().dialect.name == "postgresql":
+        days = decided - m.c.proposed_on  # whole days between two dates
+    else:
+        days = cast(func.julianday(decided) - func.julianday(m.c.proposed_on), Integer)
+    dated = [(literal(metric, String), column, column.is_not(None)) for metric, column in (
+        ("proposed", m.c.proposed_on), ("adopted", m.c.adopted_on), ("rejected", m.c.rejected_on),
+        ("anchored", m.c.accepted_on), ("completed", m.c.completed_on))]
+    dated.append((literal("decision_days:", String) + cast(days, String), decided,
+                  and_(m.c.proposed_on.is_not(None), decided.is_not(None))))
+    one = literal(1.0, Float)
+    selects = []
+    for metric, day, present in dated:
+        selects.append(select(m.c.region, literal("", String), day, metric, one).where(present))
+        selects.append(select(m.c.region, m.c.focus_area, day, metric, one).where(present, in_area))
+    return selects
 
 
 def sums(s: Session, region: str, scope: str, as_of: date) -> dict[str, float]:

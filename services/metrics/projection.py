@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.metrics import pairs
-from services.metrics.refresh import Touched, refresh
+from services.metrics.refresh import Touched, measure_contributions, refresh
 from services.metrics.bulk import executemany
 from services.metrics import store as t
 
@@ -54,6 +54,8 @@ class Batch:
     def flush(self, s: Session) -> None:
         winners = self._newest_gatherings(s) if self._gatherings else {}
         pointed = self._pointed_to_before(s) if self.derive else Touched()
+        measures_before = measure_contributions(s, {ident for (name, _, ident) in self._merges
+                                                    if name == t.measures.name}) if self.derive else {}
         dialect = s.get_bind().dialect.name
         by_statement: dict[tuple, list[dict]] = defaultdict(list)
         for (_, group, _), (ver, table, key, values) in self._merges.items():
@@ -83,7 +85,7 @@ class Batch:
                 touched.effect_measures.add((region, values["measure_id"]))
                 if values.get("supersedes_report_id"):
                     touched.superseded.add((region, values["supersedes_report_id"]))
-        refresh(s, touched)
+        refresh(s, touched, measures_before)
 
     def _pointed_to_before(self, s: Session) -> Touched:
         """The entities that the stored rows this batch rewrites count towards (a report's measure and the report it

@@ -34,20 +34,33 @@ class Touched:
     with_organisations: bool = True  # also the participation of the touched memberships' organisations
 
 
-def refresh(s: Session, touched: Touched) -> None:
+def refresh(s: Session, touched: Touched, measures_before: dict[str, dict[str, counters.Contribution]]) -> None:
+    """Store the touched entities' contributions and bring the sums up to date. A measure's contributions are a
+    function of its own row and are not stored: the sums take the difference between what its row gives now and
+    what it gave before the batch (`measures_before`, from `measure_contributions` read before the merges)."""
     for region, contributions in contributions_of(s, touched).items():
         counters.replace(s, region, contributions)
+    after = measure_contributions(s, touched.rows.get(t.measures.name, ()))
+    for region in after.keys() | measures_before.keys():
+        counters.add(s, region, counters.difference(after.get(region, {}), measures_before.get(region, {})))
+
+
+def measure_contributions(s: Session, keys) -> dict[str, dict[str, counters.Contribution]]:
+    """What these measures' rows contribute as stored now, by region and measure id."""
+    out: dict[str, dict[str, counters.Contribution]] = defaultdict(dict)
+    for region, row in _rows(s, t.measures, "measure_id", keys):
+        out[region][row.measure_id] = counters.measure(row)
+    return out
 
 
 def contributions_of(s: Session, touched: Touched) -> dict[str, dict[str, counters.Contribution]]:
-    """The current contributions of every entity the batch may have changed, by region and entity."""
+    """The current contributions of every entity the batch may have changed, by region and entity (measures aside:
+    `refresh`)."""
     out: dict[str, dict[str, counters.Contribution]] = defaultdict(dict)
     for (region, gid), r in touched.gatherings.items():
         out[region][f"g:{gid}"] = counters.gathering(r.held_on, r.focus_areas, len(r.attendees))
     for region, row in _rows(s, t.communications, "communication_id", touched.rows.get(t.communications.name, ())):
         out[region][f"c:{row.communication_id}"] = counters.communication(row)
-    for region, row in _rows(s, t.measures, "measure_id", touched.rows.get(t.measures.name, ())):
-        out[region][f"x:{row.measure_id}"] = counters.measure(row)
     _effects(s, touched, out)
     _memberships(s, touched, out)
     return out
@@ -60,7 +73,7 @@ def rebuild(s: Session) -> None:
     s.execute(delete(t.contributions))
     s.execute(delete(t.counts))
     m = t.memberships
-    for table, column in ((t.communications, "communication_id"), (t.measures, "measure_id"), (m, "membership_id")):
+    for table, column in ((t.communications, "communication_id"), (m, "membership_id")):
         keys = sorted(tuple(r) for r in s.execute(select(table.c.region, table.c[column])))
         for chunk in _chunks(keys, REBUILD_CHUNK):
             _insert(s, contributions_of(s, Touched(rows={table.name: set(chunk)}, with_organisations=False)))
@@ -77,7 +90,7 @@ def rebuild(s: Session) -> None:
     for row in s.execute(select(g.c.region, g.c.gathering_id, g.c.held_on, g.c.focus_areas, g.c.attendees)):
         out[row.region][f"g:{row.gathering_id}"] = counters.gathering(row.held_on, row.focus_areas, row.attendees or 0)
     _insert(s, out)
-    counters.recount(s)
+    counters.recount(s, counters.measure_days(s))  # measures straight from their rows (not stored: `refresh`)
     tiecounts.recount(s)  # the pair summary's counts (tiecounts.py), from the summary as it stands
 
 
