@@ -8,7 +8,9 @@ A metric as of a date is the sum of the contributions dated on or before it.
 
 When a batch changes an entity, its contributions are recomputed from its rows; the difference to the stored ones
 (`mx_contributions`) is added to the sums (`mx_counts`), kept per year, month and day so a date's sum reads the
-years before it, the months of its year before it and the days of its month up to it.
+years before it, the months of its year before it and the days of its month up to it. A measure's contributions
+depend on its own row only and are not stored: the difference is taken between its row after and before a batch
+(refresh.py), and a rebuild sums them from the rows in SQL (`measure_days`).
 """
 
 from __future__ import annotations

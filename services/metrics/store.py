@@ -113,7 +113,8 @@ reports = Table("mx_effect_reports", metadata, *_key("report_id"),
                 Column("value", Float), Column("period_end", Date, index=True),
                 Column("supersedes_report_id", String(64)), _v("report"))
 
-# Dated counters (counters.py): each entity's contributions, and their sums per year, month and day.
+# Dated counters (counters.py): each entity's contributions (a measure's are not stored: they follow from its row),
+# and their sums per year, month and day.
 contributions = Table("mx_contributions", metadata, Column("region", String(64), primary_key=True),
                       Column("entity", String(140), primary_key=True), Column("scope", String(64), primary_key=True),
                       Column("metric", String(100), primary_key=True), Column("day", Date, primary_key=True),
