@@ -185,24 +185,14 @@ def replace(s: Session, region: str, contributions: dict[str, Contribution]) -> 
     for i in range(0, len(entities), CHUNK):
         for entity, scope, metric, day, value in s.execute(_STORED, {"region": region, "ids": entities[i:i + CHUNK]}):
             stored[entity][(scope, metric, day)] = value
-    deltas: dict[tuple[str, str, date], float] = defaultdict(float)
-    changed = []
-    for entity, new in contributions.items():
-        old = stored.get(entity, {})
-        if new == old:
-            continue
-        changed.append(entity)
-        for k, v in new.items():
-            deltas[k] += v
-        for k, v in old.items():
-            deltas[k] -= v
+    changed = [entity for entity, new in contributions.items() if new != stored.get(entity, {})]
     if not changed:
         return
     for i in range(0, len(changed), CHUNK):
         s.execute(_DELETE, {"region": region, "ids": changed[i:i + CHUNK]})
     executemany(s, _INSERT, [{"region": region, "entity": entity, "scope": scope, "metric": metric, "day": day,
                               "value": value} for entity in changed for (scope, metric, day), value in contributions[entity].items()])
-    add(s, region, deltas)
+    add(s, region, difference({e: contributions[e] for e in changed}, {e: stored[e] for e in changed if e in stored}))
 
 
 def add(s: Session, region: str, deltas: dict[tuple[str, str, date], float]) -> None:
