@@ -1,17 +1,21 @@
 """The goal-tracking engine, pure: checks a goal, and evaluates it from the KPI's values with every number shown.
 
 Times are in years of 365.25 days. Observations are the KPI's values as of each month end from the baseline
-date up to the evaluation date.
+date up to the evaluation date or the target date, whichever comes first: the forecast is made for the target date,
+and a goal spans at most `MAX_YEARS`, so an evaluation reads at most about 600 month ends.
 """
 
 from __future__ import annotations
 
 import calendar
+import math
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
 DAYS_PER_YEAR = 365.25
 ON_TRACK, ACCELERATION = 0.95, 0.6
+MAX_YEARS = 50  # from the baseline date to the target date
+_MAX_LOG = 700.0  # math.exp overflows a float a little above 709
 
 
 class GoalRuleBroken(ValueError):
@@ -60,25 +64,40 @@ def check_goal(spec: GoalSpec) -> None:
         raise GoalRuleBroken("target_value must differ from baseline_value (a goal needs a direction)", "target_value")
     if spec.target_date <= spec.baseline_date:
         raise GoalRuleBroken("target_date must be after baseline_date", "target_date")
+    if years(spec.baseline_date, spec.target_date) > MAX_YEARS:
+        raise GoalRuleBroken(f"a goal spans at most {MAX_YEARS} years: target_date must be no later than {MAX_YEARS} "
+                             "years after baseline_date", "target_date")
     if spec.method == "cagr":
         if spec.baseline_value <= 0:
             raise GoalRuleBroken("the cagr method needs a baseline_value above zero (a growth rate from zero or below "
                                  "is undefined); use the linear method", "baseline_value")
         if spec.target_value <= 0:
             raise GoalRuleBroken("the cagr method needs a target_value above zero", "target_value")
+        if growth_rate(spec.target_value / spec.baseline_value, years(spec.baseline_date, spec.target_date)) is None:
+            raise GoalRuleBroken(f"the cagr method cannot express growing from {spec.baseline_value:g} to "
+                                 f"{spec.target_value:g} in {(spec.target_date - spec.baseline_date).days} day(s): the "
+                                 "yearly growth rate needed is beyond any number; set a later target_date or use the "
+                                 "linear method", "target_date")
+
+
+def growth_rate(ratio: float, span_years: float) -> float | None:
+    """ratio^(1/span_years) − 1, the yearly rate that multiplies a value by `ratio` in `span_years` (ratio > 0);
+    None when it is too large for a float (a huge ratio over a very short time)."""
+    return None if math.log(ratio) / span_years > _MAX_LOG else ratio ** (1 / span_years) - 1
 
 
 def month_ends(start: date, end: date) -> list[date]:
     """Every month's last day d with start ≤ d ≤ end."""
     out = []
     year, month = start.year, start.month
-    while True:
+    while year <= date.max.year:
         d = date(year, month, calendar.monthrange(year, month)[1])
         if d > end:
             return out
         if d >= start:
             out.append(d)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 def years(a: date, b: date) -> float:
@@ -111,7 +130,8 @@ def evaluate(spec: GoalSpec, current: float | None, observations: list[tuple[dat
     span = spec.target_value - spec.baseline_value
     total = years(spec.baseline_date, spec.target_date)
     elapsed = years(spec.baseline_date, as_of)
-    obs = [(day, float(v)) for day, v in observations if v is not None and spec.baseline_date <= day <= as_of]
+    last = min(as_of, spec.target_date)
+    obs = [(day, float(v)) for day, v in observations if v is not None and spec.baseline_date <= day <= last]
     ev = Evaluation(status="insufficient_data", method=spec.method, direction="increase" if d > 0 else "decrease",
                     as_of=as_of, current_value=current,
                     progress=None if current is None else (current - spec.baseline_value) / span,
@@ -129,10 +149,18 @@ def evaluate(spec: GoalSpec, current: float | None, observations: list[tuple[dat
         if elapsed <= 0:
             ev.explanation = "no time has passed since the baseline date"
             return ev
-        ev.cagr_observed = (current / spec.baseline_value) ** (1 / elapsed) - 1 if current > 0 else -1.0
-        ev.cagr_required = (spec.target_value / spec.baseline_value) ** (1 / total) - 1
+        observed = growth_rate(current / spec.baseline_value, elapsed) if current > 0 else -1.0
+        ev.cagr_required = growth_rate(spec.target_value / spec.baseline_value, total)  # check_goal: finite
+        if observed is None:  # grown beyond any yearly rate since a baseline date just before the last month end
+            ev.status = "on_track" if d > 0 else "deterioration"
+            ev.explanation = (f"CAGR observed ({current:g}/{spec.baseline_value:g})^(1/{elapsed:.4f}) − 1 is beyond any "
+                              f"number: R is taken as {'+' if d > 0 else '−'}∞")
+            return ev
+        ev.cagr_observed = observed
         ev.ratio = d * ev.cagr_observed / abs(ev.cagr_required)
-        ev.forecast = spec.baseline_value * (1 + ev.cagr_observed) ** total
+        # y_0 · (1 + CAGR_obs)^T, left out when beyond any number
+        grown = math.log1p(observed) * total + math.log(spec.baseline_value) if observed > -1 else -math.inf
+        ev.forecast = math.exp(grown) if grown <= _MAX_LOG else None
         ev.explanation = (f"CAGR observed ({current:g}/{spec.baseline_value:g})^(1/{elapsed:.4f}) − 1 = {ev.cagr_observed:.6f}; "
                           f"required ({spec.target_value:g}/{spec.baseline_value:g})^(1/{total:.4f}) − 1 = {ev.cagr_required:.6f}; "
                           f"R = {d:+d} × {ev.cagr_observed:.6f} / {abs(ev.cagr_required):.6f} = {ev.ratio:.4f}")

@@ -198,10 +198,16 @@ class MetricsUseCases:
         goal = dict(row._mapping)
         spec = GoalSpec(kpi=row.kpi, baseline_value=row.baseline_value, baseline_date=row.baseline_date,
                         target_value=row.target_value, target_date=row.target_date, method=row.method)
-        kpi = self.kpi(row.region, row.kpi)
+        kpi = next((k for k in catalogue(self.region(row.region)) if k.id == row.kpi), None)
+        if kpi is None:  # the region's data file no longer has its indicator: the other goals are still listed
+            ev = evaluate(spec, None, [], as_of)
+            ev.explanation = (f"the KPI {row.kpi!r} is not in this region's catalogue (its indicator was renamed or removed "
+                              "from the region's data): nothing to evaluate")
+            goal["evaluation"] = ev.as_dict()
+            return goal
         current = self.values(s, row.region, row.focus_area, as_of, [kpi])[kpi.id]
         observations = [(d, self.values(s, row.region, row.focus_area, d, [kpi])[kpi.id])
-                        for d in month_ends(row.baseline_date, as_of)]
+                        for d in month_ends(row.baseline_date, min(as_of, row.target_date))]
         goal["evaluation"] = evaluate(spec, current, observations, as_of).as_dict()
         return goal
 

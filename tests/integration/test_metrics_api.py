@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import text
+
 from bench.history import History, small_forum
 from bench.publish import publish, publish_raw
 from kf.contracts.subjects import DEAD_LETTER_STREAM, stream_name
@@ -116,7 +118,11 @@ def test_goals_that_cannot_be_evaluated_are_refused(service_app, nats_server):
     client = service_app("metrics", nats_url=nats_server.url)
     cases = [({"kpi": "happiness"}, "kpi"), ({"focus_area": "space"}, "focus_area"),
              ({"method": "cagr"}, "baseline_value"), ({"target_value": 0}, "target_value"),
-             ({"target_date": "2019-01-01"}, "target_date"), ({"baseline_value": "many"}, "baseline_value")]
+             ({"target_date": "2019-01-01"}, "target_date"), ({"baseline_value": "many"}, "baseline_value"),
+             ({"baseline_date": "0001-01-01"}, "target_date"),  # more than 50 years: too many month ends to read
+             # 2 → 20 in a day: a yearly growth rate beyond any float (it once answered 500 after storing the goal)
+             ({"method": "cagr", "baseline_value": 2, "target_value": 20, "baseline_date": "2021-01-30",
+               "target_date": "2021-01-31"}, "target_date")]
     for change, field in cases:
         response = client.post("/goals", json={**GOAL, **change}, headers=auth("admin"))
         assert response.status_code == 422, (change, response.text)
@@ -125,6 +131,21 @@ def test_goals_that_cannot_be_evaluated_are_refused(service_app, nats_server):
     assert "above zero" in cagr["message"]
     assert client.get("/goals", headers=auth("viewer")).json() == []
     assert client.get("/goals/nope", headers=auth("viewer")).status_code == 404
+
+
+def test_a_goal_whose_kpi_left_the_catalogue_does_not_hide_the_others(service_app, nats_server):
+    client = service_app("metrics", nats_url=nats_server.url)
+    kept = client.post("/goals", json=GOAL, headers=auth("admin")).json()["goal_id"]
+    gone = client.post("/goals", json={**GOAL, "kpi": "members"}, headers=auth("admin")).json()["goal_id"]
+    # As after the region's data file renamed an indicator: the stored goal names a KPI the region no longer has.
+    with client.app.state.runtime.db.transaction() as s:
+        s.execute(text("UPDATE goals SET kpi = 'effect.renamed' WHERE goal_id = :id"), {"id": gone})
+    listed = client.get("/goals", params={"as_of": AS_OF}, headers=auth("viewer"))
+    assert listed.status_code == 200, listed.text
+    by_id = {g["goal_id"]: g["evaluation"] for g in listed.json()}
+    assert by_id[gone]["status"] == "insufficient_data" and "not in this region's catalogue" in by_id[gone]["explanation"]
+    assert len(by_id[kept]["observations"]) == 18  # month ends 2020-01 … 2021-06: evaluated as before
+    assert client.get(f"/goals/{gone}", headers=auth("viewer")).status_code == 200
 
 
 def test_malformed_messages_are_dead_lettered_and_consumption_goes_on(service_app, nats_server):

@@ -111,3 +111,36 @@ def test_calendar_helpers():
     assert period_ends(date(2020, 1, 1), date(2020, 12, 31), "quarter") == [
         date(2020, 3, 31), date(2020, 6, 30), date(2020, 9, 30), date(2020, 12, 31)]
     assert period_ends(date(2020, 1, 1), date(2021, 6, 1), "year") == [date(2020, 12, 31), date(2021, 6, 1)]
+
+
+def test_goals_beyond_what_can_be_computed_are_refused_with_the_field():
+    with pytest.raises(GoalRuleBroken) as long:
+        check_goal(GoalSpec("members", 0, date(1, 1, 1), 10, TARGET))
+    assert long.value.field == "target_date" and "50 years" in str(long.value)
+    check_goal(GoalSpec("members", 0, date(1972, 1, 2), 10, TARGET))  # 49.997 years: fine
+    # Growing 2 → 20 in one day needs a yearly rate of 10^365: no float holds it.
+    with pytest.raises(GoalRuleBroken) as steep:
+        check_goal(GoalSpec("members", 2, date(2021, 1, 30), 20, date(2021, 1, 31), "cagr"))
+    assert steep.value.field == "target_date" and "linear" in str(steep.value)
+    check_goal(GoalSpec("members", 2, date(2021, 1, 1), 20, date(2021, 3, 1), "cagr"))  # 10× in two months: fine
+
+
+def test_a_growth_beyond_any_rate_still_gets_a_status():
+    # 1 → 1e300 in three months is a yearly rate beyond floating point: R is +∞ for an increase goal, −∞ for a decrease.
+    up = evaluate(GoalSpec("members", 1, BASE, 1e305, TARGET, "cagr"), 1e300, obs(lambda d: 1e300), AS_OF)
+    assert up.status == "on_track" and up.ratio is None and up.forecast is None and "∞" in up.explanation
+    down = evaluate(GoalSpec("members", 10, BASE, 1, TARGET, "cagr"), 1e300, obs(lambda d: 1e300), AS_OF)
+    assert down.status == "deterioration" and down.ratio is None
+
+
+def test_observations_stop_at_the_target_date():
+    spec = GoalSpec("members", 0, BASE, 1000, date(2020, 2, 29), "linear")
+    # After the target date the KPI jumps; the forecast for the target date reads the month ends up to it only.
+    ev = evaluate(spec, 50, obs(lambda d: d / 2 if d < 60 else 500), AS_OF)
+    assert [o["date"] for o in ev.observations] == ["2020-01-31", "2020-02-29"]
+    assert ev.forecast == pytest.approx(59 / 2)
+
+
+def test_month_ends_reach_the_last_representable_month():
+    assert month_ends(date(9999, 11, 1), date(9999, 12, 31)) == [date(9999, 11, 30), date(9999, 12, 31)]
+    assert period_ends(date(9999, 1, 1), date(9999, 12, 31), "year") == [date(9999, 12, 31)]
