@@ -106,15 +106,17 @@ def measure(row) -> Contribution:
     return out
 
 
-def membership(row, role_kind: str | None, focus_area: str | None, attended: list[date]) -> Contribution:
-    """Active from joined_on until left_on; a mandate counts from its date, attendance for 365 days from a gathering."""
+def membership(row, role_kind: str | None, sector: str | None, focus_area: str | None,
+               attended: list[date]) -> Contribution:
+    """Active from joined_on until left_on, in `sector` (its organisation's); a mandate counts from its date,
+    attendance for 365 days from a gathering."""
     out: Contribution = {}
     if row.joined_on is None or (row.left_on is not None and row.left_on <= row.joined_on):
         return out
     scopes = ["", focus_area] if focus_area else [""]
     active = (row.joined_on, row.left_on)
     _span(out, scopes, "members", *active)
-    _span(out, scopes, f"members:{row.sector or 'unknown'}", *active)
+    _span(out, scopes, f"members:{sector or 'unknown'}", *active)
     if role_kind == "leader":
         _span(out, scopes, "leaders", *active)
     if row.mandate_on is not None:
@@ -160,14 +162,16 @@ def effects(reports: list, superseded_on: dict[str, date], expectations: list) -
 
 
 def _reached(e, spans: list[tuple[date, date | None, float]]) -> list[tuple[date, date | None]]:
-    """The spans from the baseline date on in which the total of the reports meets the target."""
+    """The spans from the baseline date on in which the total of the reports meets the target. Without a report
+    counting on a day there is no reported total: not reached, even when 0 would meet a decrease target."""
     if e.baseline_date is None:
         return []
     days = sorted({e.baseline_date} | {d for s, end, _ in spans for d in (s, end) if d is not None and d > e.baseline_date})
     out: list[tuple[date, date | None]] = []
     for i, day in enumerate(days):
-        total = sum(v for s, end, v in spans if s <= day and (end is None or end > day))
-        met = total >= e.target if e.target >= e.baseline else total <= e.target
+        counted = [v for s, end, v in spans if s <= day and (end is None or end > day)]
+        total = sum(counted)
+        met = bool(counted) and (total >= e.target if e.target >= e.baseline else total <= e.target)
         if met:
             nxt = days[i + 1] if i + 1 < len(days) else None
             out.append((day, nxt))

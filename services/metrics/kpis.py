@@ -98,7 +98,8 @@ BASE: tuple[Kpi, ...] = (
         "count of distinct organisations of the active memberships", lambda q: q.organisations, group=_M),
     Kpi("sectors_represented", "Sectors represented", "sectors",
         "Distinct sectors among the organisations with an active member.",
-        "count of distinct sectors of the active memberships", lambda q: len([c for c in q.sector_members.values() if c]),
+        "count of distinct sectors of the organisations with an active member (each organisation's registered "
+        "sector; the sector recorded at joining for an organisation not registered)", lambda q: len([c for c in q.sector_members.values() if c]),
         group=_M),
     Kpi("sector_diversity", "Sector diversity", "0–1",
         "How evenly active members spread over the sectors present (Shannon evenness).",
@@ -157,7 +158,7 @@ BASE: tuple[Kpi, ...] = (
     Kpi("effect_target_attainment", "Expected effects reached", "share",
         "Share of expected effects whose reported total has reached its target.",
         "expected effects (baseline_date ≤ as-of) whose measure's reported total for the indicator (as in effect.INDICATOR) "
-        "is ≥ the target (≤ for a target below the baseline) / expected effects",
+        "is ≥ the target (≤ for a target below the baseline; with nothing reported it is not reached) / expected effects",
         lambda q: ratio(q.expectations_reached, q.expectations), group=_E),
 )
 

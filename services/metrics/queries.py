@@ -26,10 +26,12 @@ def _active(m, as_of: date):
 
 def active_memberships(region: str, focus: str | None, as_of: date):
     """Active memberships as of the date (of groups in the focus area when one is given)."""
-    m, p, g = t.memberships, t.people, t.groups
-    query = (select(m.c.membership_id, m.c.person_id, m.c.organisation_id, m.c.sector, m.c.mandate_on,
+    m, p, g, o = t.memberships, t.people, t.groups, t.organisations
+    query = (select(m.c.membership_id, m.c.person_id, m.c.organisation_id, m.c.mandate_on,
+                    func.coalesce(o.c.sector, m.c.sector).label("sector"),  # the organisation's registered sector
                     func.coalesce(p.c.role_kind, m.c.role_kind).label("role_kind"))
-             .select_from(m.outerjoin(p, and_(p.c.region == m.c.region, p.c.person_id == m.c.person_id)))
+             .select_from(m.outerjoin(p, and_(p.c.region == m.c.region, p.c.person_id == m.c.person_id))
+                          .outerjoin(o, and_(o.c.region == m.c.region, o.c.organisation_id == m.c.organisation_id)))
              .where(m.c.region == region, _active(m, as_of)))
     if focus:
         query = query.where(m.c.group_id.in_(select(g.c.group_id).where(g.c.region == region, g.c.focus_area == focus)))
@@ -224,8 +226,8 @@ def _effects(s: Session, q: Quantities, region: str, focus: str | None, as_of: d
     for measure_id, indicator, baseline, target in s.execute(select(e.c.measure_id, e.c.indicator, e.c.baseline, e.c.target).where(
             e.c.region == region, e.c.baseline_date <= as_of, e.c.focus_area == focus if focus else True)):
         q.expectations += 1
-        total = totals.get((measure_id, indicator), 0.0)
-        if (total >= target) if target >= baseline else (total <= target):
+        total = totals.get((measure_id, indicator))  # None: nothing reported (and counted) yet, so not reached
+        if total is not None and ((total >= target) if target >= baseline else (total <= target)):
             q.expectations_reached += 1
 
 

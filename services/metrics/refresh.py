@@ -1,8 +1,10 @@
 """After a batch's facts are written: recompute the dated counters of every entity the batch may have changed.
 
-A membership's contributions read its person (role), its group (focus area) and its person's attendance; an
+A membership's contributions read its person (role), its group (focus area), its organisation (sector) and its
+person's attendance; an
 organisation's read all its memberships; a measure's effects read all its reports and expected effects. So a batch
-that changes a person, a group, a gathering's attendance or a correcting report refreshes those entities too.
+that changes a person, a group, an organisation, a gathering's attendance or a correcting report refreshes those
+entities too.
 """
 
 from __future__ import annotations
@@ -127,7 +129,8 @@ def _memberships(s: Session, touched: Touched, out) -> None:
     for region, mid in touched.rows.get(m.name, ()):
         ids[region].add(mid)
     for column, keys in ((m.c.person_id, touched.rows.get(t.people.name, set()) | touched.people),
-                         (m.c.group_id, touched.rows.get(t.groups.name, ()))):
+                         (m.c.group_id, touched.rows.get(t.groups.name, ())),
+                         (m.c.organisation_id, touched.rows.get(t.organisations.name, ()))):
         for region, values in _by_region(keys).items():
             for chunk in _chunks(values):
                 ids[region].update(s.execute(select(m.c.membership_id).where(
@@ -143,6 +146,7 @@ def _memberships(s: Session, touched: Touched, out) -> None:
                 attended[person_id].append(held_on)
         for row in rows:
             out[region][f"m:{row.membership_id}"] = counters.membership(row, row.person_role or row.role_kind,
+                                                                         row.org_sector or row.sector,
                                                                          row.focus_area, attended.get(row.person_id, []))
         if touched.with_organisations:
             _organisations(s, region, {r.organisation_id for r in rows if r.organisation_id}, out)
@@ -187,9 +191,13 @@ def _chunks(ids: list, size: int = CHUNK):
 
 _IDS = bindparam("ids", expanding=True)
 _m, _p, _g, _a, _r, _e = t.memberships, t.people, t.groups, t.attendances, t.reports, t.expectations
-_MEMBERSHIPS = (select(_m, _p.c.role_kind.label("person_role"), _g.c.focus_area)
+_o = t.organisations
+# A member counts in its organisation's registered sector (the one recorded at joining when the organisation is
+# unknown), as the network does: the KPIs and the network agree after an organisation changes sector.
+_MEMBERSHIPS = (select(_m, _p.c.role_kind.label("person_role"), _g.c.focus_area, _o.c.sector.label("org_sector"))
                 .select_from(_m.outerjoin(_p, (_p.c.region == _m.c.region) & (_p.c.person_id == _m.c.person_id))
-                             .outerjoin(_g, (_g.c.region == _m.c.region) & (_g.c.group_id == _m.c.group_id)))
+                             .outerjoin(_g, (_g.c.region == _m.c.region) & (_g.c.group_id == _m.c.group_id))
+                             .outerjoin(_o, (_o.c.region == _m.c.region) & (_o.c.organisation_id == _m.c.organisation_id)))
                 .where(_m.c.region == bindparam("region"), _m.c.membership_id.in_(_IDS)))
 # Distinct spans only: an organisation's participation is the union of its memberships' spans, and a large
 # organisation has many memberships with the same dates.

@@ -21,7 +21,7 @@ from kf.runtime.migrations import alembic_config
 from kf.testing.fixtures import migrate
 from services.metrics import store as t
 from services.metrics import refresh
-from services.metrics.derive import derive_all, mark_pending
+from services.metrics.derive import derive_all, is_pending, mark_pending
 from services.metrics.handlers import apply_envelopes
 from services.metrics.store import clear_projections
 from services.metrics.queries import kpi_values
@@ -81,6 +81,31 @@ def test_upgrading_to_the_dated_counters_fills_them_from_the_facts(database_url)
         command.upgrade(config, "head")
         with Session(engine) as s:
             assert all_kpis(s) == incremental
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_across_a_change_of_kpi_rules_derives_again_where_there_are_facts(database_url):
+    """Revision 0012 changed what memberships and expected effects contribute: a database holding them is marked for
+    a derive (the service runs it before consuming); a new one is not."""
+    config = alembic_config("metrics", str(get_service("metrics").migrations_dir()), database_url)
+    migrate("metrics", database_url)
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as s:
+            assert not is_pending(s)  # a new database: nothing to derive
+        command.downgrade(config, "0011_metrics")
+        with Session(engine) as s:
+            assert not is_pending(s)
+            apply_envelopes(s, realistic(300, seed=11).events, ["ostfold"], batch_size=25)
+            s.commit()
+            incremental = all_kpis(s)
+        command.upgrade(config, "head")
+        with Session(engine) as s:
+            assert is_pending(s)
+            derive_all(s)
+            s.commit()
+            assert not is_pending(s) and all_kpis(s) == incremental
     finally:
         engine.dispose()
 

@@ -13,7 +13,7 @@ from bench.history import History, small_forum
 from kf.regiondata import load_region
 from services.metrics.handlers import apply_envelopes
 from services.metrics.kpis import density, median_or_none, shannon_evenness
-from services.metrics.queries import kpi_values
+from services.metrics.queries import kpi_values, kpi_values_from_facts
 from services.metrics.store import metadata
 
 REGION = load_region("ostfold")
@@ -90,6 +90,44 @@ def test_effects_sum_the_reports_not_superseded(session):
     before = kpi_values(session, REGION, None, date(2021, 5, 31))
     assert (before["effect.apprenticeships"], before["effect_target_attainment"]) == (4, 0.0)
     assert kpi_values(session, REGION, "inclusion", date(2021, 6, 30))["effect.apprenticeships"] == 0
+
+
+@pytest.mark.parametrize("derive", [True, False], ids=["batch by batch", "derived at once"])
+def test_an_expected_effect_is_reached_only_by_reported_values(tmp_path, derive):
+    # A decrease target (10 → 5 people dropping out) is met by a reported total of 4, not by nothing reported.
+    h = History()
+    h.propose("X9", "inclusion", date(2021, 1, 5))
+    h.expect("E9", "X9", "inclusion", "people_included", 10, 5, date(2021, 1, 10))
+    h.expect("E8", "X9", "inclusion", "apprenticeships", 0, 3, date(2021, 1, 10))
+    h.report("R9", "X9", "inclusion", "people_included", 4, date(2021, 3, 31))
+    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    metadata.create_all(engine)
+    with Session(engine) as s:
+        apply_envelopes(s, h.events, ["ostfold"], derive=derive)
+        for read in (kpi_values, kpi_values_from_facts):
+            assert read(s, REGION, None, date(2021, 2, 28))["effect_target_attainment"] == 0.0, read
+            assert read(s, REGION, None, date(2021, 3, 31))["effect_target_attainment"] == 0.5, read
+            assert read(s, REGION, "inclusion", date(2021, 3, 31))["effect_target_attainment"] == 0.5, read
+    engine.dispose()
+
+
+@pytest.mark.parametrize("derive", [True, False], ids=["batch by batch", "derived at once"])
+def test_members_count_in_their_organisations_registered_sector(tmp_path, derive):
+    h = History()
+    h.group("g1", None)
+    for oid in ("o1", "o2"):
+        h.org(oid, "county")
+        h.person(f"p-{oid}", oid, "county")
+        h.join(f"m-{oid}", "g1", f"p-{oid}", oid, "county", date(2021, 1, 4))
+    h.org_update("o2", "municipality")  # after its member joined: the member now counts as municipal
+    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    metadata.create_all(engine)
+    with Session(engine) as s:
+        apply_envelopes(s, h.events, ["ostfold"], batch_size=1, derive=derive)
+        for read in (kpi_values, kpi_values_from_facts):
+            v = read(s, REGION, None, date(2021, 6, 30))
+            assert (v["sectors_represented"], v["sector_diversity"]) == (2, pytest.approx(1.0)), read
+    engine.dispose()
 
 
 def test_formula_helpers():
