@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from kf.contracts.catalog import DomainEvent
 from kf.contracts.membership import RoleKind, Sector
+from kf.contracts.fields import Ident, Moment
 
 
 class GatheringKind(StrEnum):
@@ -45,14 +46,14 @@ class _Part(BaseModel):
 
 class AgendaItemRef(_Part):
     title: str
-    speaker_person_id: str | None = Field(None, description="A member speaker; external speakers are counted, not named")
+    speaker_person_id: Ident | None = Field(None, description="A member speaker; external speakers are counted, not named")
     external_speaker: bool = False
 
 
 class Attendee(_Part):
-    person_id: str
+    person_id: Ident
     role: AttendeeRole
-    organisation_id: str
+    organisation_id: Ident
     sector: Sector
 
 
@@ -60,7 +61,7 @@ class Audience(_Part):
     """Who a communication is for: everyone, or any of these groups, sectors, roles and focus areas."""
 
     everyone: bool = False
-    group_ids: tuple[str, ...] = ()
+    group_ids: tuple[Ident, ...] = ()
     sectors: tuple[Sector, ...] = ()
     role_kinds: tuple[RoleKind, ...] = ()
     focus_areas: tuple[str, ...] = ()
@@ -73,13 +74,13 @@ class _Events(DomainEvent):
 class GatheringScheduled(_Events):
     aggregate = "gathering"
     event = "scheduled"
-    gathering_id: str
+    gathering_id: Ident
     kind: GatheringKind
     title: str
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     focus_areas: tuple[str, ...] = ()
-    hosting_group_id: str | None = None
+    hosting_group_id: Ident | None = None
     online: bool = False
     agenda: tuple[AgendaItemRef, ...] = ()
 
@@ -87,15 +88,15 @@ class GatheringScheduled(_Events):
 class GatheringRescheduled(_Events):
     aggregate = "gathering"
     event = "rescheduled"
-    gathering_id: str
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    gathering_id: Ident
+    starts_at: Moment
+    ends_at: Moment
 
 
 class GatheringCancelled(_Events):
     aggregate = "gathering"
     event = "cancelled"
-    gathering_id: str
+    gathering_id: Ident
     reason: str | None = None
 
 
@@ -104,11 +105,11 @@ class GatheringHeld(_Events):
 
     aggregate = "gathering"
     event = "held"
-    gathering_id: str
+    gathering_id: Ident
     kind: GatheringKind
     held_on: date
     focus_areas: tuple[str, ...] = ()
-    hosting_group_id: str | None = None
+    hosting_group_id: Ident | None = None
     attendees: tuple[Attendee, ...]
 
 
@@ -117,22 +118,22 @@ class WorkshopInputRecorded(_Events):
 
     aggregate = "workshop"
     event = "input_recorded"
-    input_id: str
-    gathering_id: str
-    measure_id: str
+    input_id: Ident
+    gathering_id: Ident
+    measure_id: Ident
     text: str = Field(max_length=5000)
-    author_person_id: str | None = None
+    author_person_id: Ident | None = None
     recorded_on: date
 
 
 class CommunicationPublished(_Events):
     aggregate = "communication"
     event = "published"
-    communication_id: str
+    communication_id: Ident
     channel: Channel
     title: str
     link: str | None = None
-    published_at: AwareDatetime
+    published_at: Moment
     focus_areas: tuple[str, ...] = ()
     audience: Audience
     recipients: int | None = Field(None, ge=0)
@@ -144,7 +145,7 @@ class CommunicationReachReported(_Events):
 
     aggregate = "communication"
     event = "reach_reported"
-    communication_id: str
+    communication_id: Ident
     recipients: int | None = Field(None, ge=0)
     views: int | None = Field(None, ge=0)
-    reported_at: AwareDatetime
+    reported_at: Moment

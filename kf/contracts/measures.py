@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from kf.contracts.catalog import DomainEvent
+from kf.contracts.fields import Ident
 
 
 class MeasureState(StrEnum):
@@ -29,38 +30,38 @@ class _Measures(DomainEvent):
 class MeasureProposed(_Measures):
     aggregate = "measure"
     event = "proposed"
-    measure_id: str
+    measure_id: Ident
     title: str
     focus_area: str
-    proposing_group_id: str | None = None
-    contact_person_id: str | None = None
-    partner_organisation_ids: tuple[str, ...] = ()
+    proposing_group_id: Ident | None = None
+    contact_person_id: Ident | None = None
+    partner_organisation_ids: tuple[Ident, ...] = ()
     proposed_on: date
 
 
 class MeasureInputReceived(_Measures):
     aggregate = "measure"
     event = "input_received"
-    measure_id: str
-    input_id: str
-    gathering_id: str | None = None
+    measure_id: Ident
+    input_id: Ident
+    gathering_id: Ident | None = None
     received_on: date
 
 
 class MeasureRevised(_Measures):
     aggregate = "measure"
     event = "revised"
-    measure_id: str
+    measure_id: Ident
     title: str
     focus_area: str
-    partner_organisation_ids: tuple[str, ...] = ()
+    partner_organisation_ids: tuple[Ident, ...] = ()
     revised_on: date
 
 
 class MeasureAdopted(_Measures):
     aggregate = "measure"
     event = "adopted"
-    measure_id: str
+    measure_id: Ident
     focus_area: str
     decided_on: date
     decided_by: str = Field(description="The deciding body or role, e.g. 'Styringsgruppen'")
@@ -70,7 +71,7 @@ class MeasureAdopted(_Measures):
 class MeasureRejected(_Measures):
     aggregate = "measure"
     event = "rejected"
-    measure_id: str
+    measure_id: Ident
     focus_area: str
     decided_on: date
     decided_by: str
@@ -82,17 +83,17 @@ class MeasureOwnershipAccepted(_Measures):
 
     aggregate = "measure"
     event = "ownership_accepted"
-    measure_id: str
+    measure_id: Ident
     focus_area: str
-    organisation_id: str
-    mandate_holder_person_id: str
+    organisation_id: Ident
+    mandate_holder_person_id: Ident
     accepted_on: date
 
 
 class MeasureStarted(_Measures):
     aggregate = "measure"
     event = "started"
-    measure_id: str
+    measure_id: Ident
     focus_area: str
     started_on: date
 
@@ -100,8 +101,8 @@ class MeasureStarted(_Measures):
 class MeasureEffectExpected(_Measures):
     aggregate = "measure"
     event = "effect_expected"
-    measure_id: str
-    expectation_id: str
+    measure_id: Ident
+    expectation_id: Ident
     focus_area: str
     indicator: str
     unit: str
@@ -116,22 +117,22 @@ class MeasureEffectReported(_Measures):
 
     aggregate = "measure"
     event = "effect_reported"
-    measure_id: str
-    report_id: str
+    measure_id: Ident
+    report_id: Ident
     focus_area: str
     indicator: str
     value: float
     period_start: date
     period_end: date
     source: str
-    reported_by_person_id: str
-    supersedes_report_id: str | None = None
+    reported_by_person_id: Ident
+    supersedes_report_id: Ident | None = None
 
 
 class MeasureCompleted(_Measures):
     aggregate = "measure"
     event = "completed"
-    measure_id: str
+    measure_id: Ident
     focus_area: str
     completed_on: date
     summary: str | None = None
@@ -140,7 +141,7 @@ class MeasureCompleted(_Measures):
 class MeasureStopped(_Measures):
     aggregate = "measure"
     event = "stopped"
-    measure_id: str
+    measure_id: Ident
     focus_area: str
     stopped_on: date
     reason: str

@@ -6,6 +6,7 @@ from datetime import date
 from enum import StrEnum
 
 from kf.contracts.catalog import DomainEvent
+from kf.contracts.fields import Ident
 
 
 class GoalMethod(StrEnum):
@@ -20,7 +21,7 @@ class _Metrics(DomainEvent):
 class GoalSet(_Metrics):
     aggregate = "goal"
     event = "set"
-    goal_id: str
+    goal_id: Ident
     title: str
     kpi: str
     focus_area: str | None = None
@@ -34,7 +35,7 @@ class GoalSet(_Metrics):
 class GoalRevised(_Metrics):
     aggregate = "goal"
     event = "revised"
-    goal_id: str
+    goal_id: Ident
     title: str
     kpi: str
     focus_area: str | None = None
@@ -48,5 +49,5 @@ class GoalRevised(_Metrics):
 class GoalRetired(_Metrics):
     aggregate = "goal"
     event = "retired"
-    goal_id: str
+    goal_id: Ident
     retired_on: date

@@ -1,14 +1,19 @@
-"""ASGI guards in front of every service: body size and JSON nesting limits."""
+"""ASGI guards in front of every service: body size and JSON nesting limits, and no NUL characters.
+
+PostgreSQL text cannot hold a NUL character (SQLite stores it), so a NUL anywhere in a request would reach the
+database as a 500 on one backend and be stored on the other: it is refused here, with a 422 naming where it was."""
 
 from __future__ import annotations
 
 import json
 import re
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_JSON_DEPTH = 32
 _STRUCTURE = re.compile(rb'[\[\]{}"\\]')
+NUL_MESSAGE = "must not contain a NUL character (U+0000)"
 
 
 def json_depth(body: bytes) -> int:
@@ -36,15 +41,57 @@ def json_depth(body: bytes) -> int:
     return deepest
 
 
+def nul_in_url(scope: Scope) -> str | None:
+    """Where a request's path or query holds a NUL character: "path", the query parameter's name, or None."""
+    if "\x00" in scope.get("path", ""):
+        return "path"
+    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "") or "query"
+    return None
+
+
+def nul_in_json(body: bytes) -> str | None:
+    """The dotted path of the first key or string of a JSON body that holds a NUL character ("body" for the body
+    itself), or None (also for a body that is not JSON: the handler reports that)."""
+    if b"\\u0000" not in body:  # the only way JSON text can carry a NUL
+        return None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+
+    def walk(value, path: tuple) -> str | None:
+        if isinstance(value, str):
+            return ".".join(path) or "body" if "\x00" in value else None
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, item in items:
+            if isinstance(key, str) and "\x00" in key:
+                return ".".join(path) or "body"
+            found = walk(item, (*path, str(key)))
+            if found:
+                return found
+        return None
+    return walk(document, ())
+
+
 class BodyGuard:
-    """Refuses oversized bodies with 413 and too deeply nested JSON with 400, before any handler runs."""
+    """Refuses oversized bodies with 413 and too deeply nested JSON with 400, and a NUL character in the path, the
+    query or a JSON body with 422, before any handler runs."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        where = nul_in_url(scope)
+        if where is not None:
+            await _refuse(send, 422, "invalid", f"{where}: {NUL_MESSAGE}", field=where)
+            return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
@@ -69,6 +116,10 @@ class BodyGuard:
         if json_depth(body) > MAX_JSON_DEPTH:
             await _refuse(send, 400, "too_deep", f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
             return
+        where = nul_in_json(body)
+        if where is not None:
+            await _refuse(send, 422, "invalid", f"{where}: {NUL_MESSAGE}", field=where)
+            return
         sent = False
 
         async def replay() -> Message:
@@ -81,8 +132,11 @@ class BodyGuard:
         await self.app(scope, replay, send)
 
 
-async def _refuse(send: Send, status: int, code: str, message: str) -> None:
-    payload = json.dumps({"error": code, "message": message}).encode()
+async def _refuse(send: Send, status: int, code: str, message: str, field: str | None = None) -> None:
+    body: dict = {"error": code, "message": message}
+    if field is not None:  # the shape of the error handlers' 422 (errors.py)
+        body["errors"] = [{"field": field, "message": NUL_MESSAGE}]
+    payload = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
     await send({"type": "http.response.body", "body": payload})

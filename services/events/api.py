@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from kf.contracts.events import Channel, GatheringKind
+from kf.contracts.fields import Moment
 from kf.runtime.paging import Limit, Offset
 from kf.runtime.endpoints import Reader, Writer, one_in_region, page_body, read_transaction, served_region
 from services.events import schemas
@@ -41,8 +41,8 @@ def schedule(body: schemas.GatheringIn, uc: UseCases, _: Writer):
 
 @router.get("/gatherings", response_model=schemas.Page[schemas.GatheringOut], tags=["gatherings"])
 def list_gatherings(request: Request, _: Reader, kind: GatheringKind | None = None, state: GatheringState | None = None,
-                    hosting_group_id: str | None = None, starts_from: AwareDatetime | None = None,
-                    starts_before: AwareDatetime | None = None, limit: Limit = 50, offset: Offset = 0):
+                    hosting_group_id: str | None = None, starts_from: Moment | None = None,
+                    starts_before: Moment | None = None, limit: Limit = 50, offset: Offset = 0):
     query = select(Gathering).where(Gathering.region == served_region(request)).order_by(Gathering.starts_at, Gathering.id)
     if kind:
         query = query.where(Gathering.kind == kind.value)
@@ -133,7 +133,7 @@ def report_reach(communication_id: str, body: schemas.ReachIn, uc: UseCases, _: 
 @router.get("/people/{person_id}/feed", response_model=schemas.FeedOut, tags=["feed"],
             summary="Upcoming gatherings and recent communications for this person, newest first, with why")
 def feed(person_id: str, uc: UseCases, _: Reader,
-         as_of: Annotated[AwareDatetime | None, Query(description="The moment to look from; defaults to now")] = None,
+         as_of: Annotated[Moment | None, Query(description="The moment to look from; defaults to now")] = None,
          days: Annotated[int, Query(ge=1, le=3660, description="How far back communications count as recent")] = 90):
     return uc.feed(person_id, as_of, days)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from kf.contracts.events import AttendeeRole, Channel, GatheringKind
 from kf.contracts.membership import GroupKind, RoleKind, Sector
+from kf.contracts.fields import Moment
 from services.events.domain import GatheringState
 
 Title = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
@@ -48,8 +49,8 @@ class AgendaItemIn(_In):
 class GatheringIn(_In):
     kind: GatheringKind
     title: Title
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     place: str | None = Field(None, max_length=300, description="Where it takes place; give a place, a link or both")
     link: str | None = Field(None, max_length=500, description="A meeting link for online gatherings")
     focus_areas: FocusAreas = []
@@ -63,8 +64,8 @@ class GatheringIn(_In):
 
 
 class RescheduleIn(_In):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     place: str | None = Field(None, max_length=300)
     link: str | None = Field(None, max_length=500)
 
@@ -107,7 +108,7 @@ class CommunicationIn(_In):
     channel: Channel
     title: Annotated[str, Field(min_length=1, max_length=300, pattern=r"\S")]
     link: str | None = Field(None, max_length=500)
-    published_at: AwareDatetime
+    published_at: Moment
     focus_areas: FocusAreas = []
     audience: AudienceIn
     recipients: int | None = Field(None, ge=0, le=10_000_000)
@@ -122,7 +123,7 @@ class CommunicationIn(_In):
 class ReachIn(_In):
     recipients: int | None = Field(None, ge=0, le=10_000_000)
     views: int | None = Field(None, ge=0, le=1_000_000_000)
-    reported_at: AwareDatetime | None = Field(None, description="Defaults to now")
+    reported_at: Moment | None = Field(None, description="Defaults to now")
 
 
 # --- responses -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import httpx
 import nats
 
 from kf.contracts import membership as ev
-from kf.contracts.envelope import wrap
+from kf.contracts.envelope import MAX_EVENT_BYTES, wrap
 from kf.contracts.subjects import DEAD_LETTER_STREAM, stream_name
 from kf.registry import available_services
 from kf.testing.fixtures import auth, tokens_json
@@ -29,7 +29,7 @@ def _hostile() -> dict[str, bytes]:
     good = json.loads(_valid("p-hostile"))
     return {
         "not json": b"\x00\xffthis is not JSON{",
-        "oversized": json.dumps({**good, "data": {**good["data"], "padding": "x" * 300_000}}).encode(),
+        "oversized": json.dumps({**good, "data": {**good["data"], "padding": "x" * (MAX_EVENT_BYTES + 1)}}).encode(),
         "wrong specversion": json.dumps({**good, "specversion": "0.3"}).encode(),
         "no time zone": json.dumps({**good, "time": "2021-03-17T10:00:00"}).encode(),
         "data missing a field": json.dumps({**good, "data": {"person_id": "p-x"}}).encode(),

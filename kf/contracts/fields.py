@@ -1,0 +1,34 @@
+"""Field types shared by the event contracts: `Moment`, the date-time of every event and API field (timezone-aware,
+between 1900 and 2999 in UTC), and `Ident`, an id of at most 64 characters.
+
+A date-time at the calendar's edge (`0001-01-01T00:30+01:00`, `9999-12-31T23:00-05:00`) is valid RFC 3339 but has no
+UTC equivalent in Python, so converting it (every store and every version stamp does) raised deep inside a handler:
+a 500 for an API call, a batch redelivered for ever for an event. No forum date is near those edges; refusing them
+where they enter gives a 422 naming the field, or a dead-lettered event.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, Field
+
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def _in_range(value: datetime) -> datetime:
+    try:
+        year = value.astimezone(UTC).year
+    except OverflowError:
+        year = None
+    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"must be a date-time between the years {FIRST_YEAR} and {LAST_YEAR} (UTC)")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]
+
+# An id in an event (aggregate ids, references, focus areas, indicators): the consumers store them in columns of 64
+# characters, where a longer one failed on PostgreSQL after parsing and blocked its batch instead of being refused.
+Ident = Annotated[str, Field(min_length=1, max_length=64)]
