@@ -49,6 +49,13 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI connec
     cur.execute("PRAGMA journal_size_limit=33554432")  # the WAL file is cut back to 32 MB after a checkpoint
     cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cur.close()
+    # SQLite's own lower() folds ASCII only, and ILIKE compiles to lower(a) LIKE lower(b): a search for "østfold" missed
+    # "Østfold fylkeskommune" on SQLite while PostgreSQL found it. Python's str.lower folds every letter.
+    dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 SQLITE_CHECKPOINT_PAGES = 1000  # SQLite's default: a checkpoint every ~4 MB of WAL

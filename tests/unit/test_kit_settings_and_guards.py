@@ -69,3 +69,31 @@ def test_a_messages_stream_position_is_read_as_nats_py_reads_it(reply):
 @pytest.mark.parametrize("reply", ["", "_INBOX.abc.def", "$JS.ACK.S.C.1.x.2.3.4"])
 def test_a_message_without_a_stream_position_gets_none(reply):
     assert stream_position(Msg(_client=None, subject="s", reply=reply)) == (0, 0)
+
+
+def test_sqlite_folds_case_beyond_ascii_as_postgresql_does(tmp_path):
+    from sqlalchemy import column, func, literal, select, table, text
+
+    from kf.runtime.db import make_engine
+    engine = make_engine(f"sqlite:///{tmp_path / 'fold.db'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE orgs (name TEXT)"))
+            conn.execute(text("INSERT INTO orgs VALUES ('Østfold fylkeskommune'), ('ÆRØ Næringsråd'), (NULL)"))
+            orgs = table("orgs", column("name"))
+            found = conn.execute(select(orgs.c.name).where(orgs.c.name.ilike("%østfold%"))).scalars().all()
+            assert found == ["Østfold fylkeskommune"]
+            assert conn.execute(select(func.lower(literal("ÆRØ")))).scalar_one() == "ærø"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("body", "where"), [
+    (rb'{"a": {"b": ["x", "y\u0000"]}}', "a.b.1"),
+    (rb'{"k\u0000": 1}', "body"),
+    (rb'{"a": "\\u0000"}', None),  # an escaped backslash, then "u0000": no NUL
+    (rb'{"a": "\u0000', None),  # not JSON: the handler says so
+])
+def test_a_nul_character_is_found_where_it_is_in_a_json_body(body, where):
+    from kf.runtime.guards import nul_in_json
+    assert nul_in_json(body) == where
