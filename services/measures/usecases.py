@@ -194,6 +194,7 @@ class MeasureUseCases:
             if s.execute(select(ExpectedEffect.id).where(ExpectedEffect.measure_id == m.id,
                                                          ExpectedEffect.indicator == indicator.id)).first():
                 raise Conflict(f"this measure already has an expected effect on {indicator.id}", field="indicator")
+            self._touch(m)
             effect = ExpectedEffect(id=_new_id(), measure_id=m.id, indicator=indicator.id, unit=unit,
                                     baseline=data.baseline, baseline_date=data.baseline_date, target=data.target,
                                     target_date=data.target_date, created_at=_now())
@@ -222,6 +223,7 @@ class MeasureUseCases:
                                             original_id=data.supersedes_report_id)
             except domain.RuleBroken as exc:
                 raise _rule(exc) from None
+            self._touch(m)
             report = EffectReport(id=_new_id(), measure_id=m.id, indicator=indicator.id, value=data.value,
                                   period_start=data.period_start, period_end=data.period_end, source=data.source,
                                   reported_by_person_id=data.reported_by_person_id,
@@ -297,6 +299,15 @@ class MeasureUseCases:
     def _move(m: Measure, target: MeasureState, when: date) -> None:
         m.state = target.value
         m.state_since = when
+        m.updated_at = _now()
+
+    @staticmethod
+    def _touch(m: Measure) -> None:
+        """Write the measure's row for a change that only adds rows but depends on the measure's state, so the
+        version check applies: of two concurrent changes that read the same state, the later one fails (409).
+
+        FOR UPDATE does not cover this on SQLite: it is a no-op there, and pysqlite runs the SELECT before the
+        write transaction begins, so a completion could commit between an effect report's check and its insert."""
         m.updated_at = _now()
 
     def _record(self, s: Session, m: Measure, event: DomainEvent):
