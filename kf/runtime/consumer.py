@@ -250,6 +250,7 @@ class EventConsumer:
             return
         if self._on_commit is not None:
             self._on_commit()
+        done = []
         for item in items:
             if item.problem is not None:
                 try:
@@ -257,7 +258,8 @@ class EventConsumer:
                 except Exception:  # noqa: BLE001 - not parked yet: redeliver rather than lose it
                     await _quietly(item.msg.nak(delay=2.0))
                     continue
-            await _quietly(item.msg.ack())
+            done.append(item.msg)
+        await _quietly(ack_all(done))
         self._metrics.batch_seconds.labels(consumer=self.durable).observe(time.perf_counter() - started)
 
     def _parse(self, msg: Msg) -> _Item:
@@ -428,6 +430,26 @@ def stream_position(msg: Msg) -> tuple[int, int]:
     except ValueError:
         pass
     return 0, 0
+
+
+async def ack_all(msgs: list[Msg]) -> None:
+    """Acknowledge JetStream messages with one write to the connection instead of one `msg.ack()` each (which
+    validates the subject, queues a command and awaits a flush future per message): about 3 µs less per message,
+    a pull-and-ack loop 4 % faster (docs/benchmarks.md). An ack is a publish to the message's reply subject with an
+    empty payload, as nats-py writes it. Without the nats-py internals this relies on, or while reconnecting, each is
+    acknowledged on its own."""
+    if not msgs:
+        return
+    nc = msgs[0]._client  # noqa: SLF001
+    send, flush = getattr(nc, "_send_command", None), getattr(nc, "_flush_pending", None)
+    if send is None or flush is None or not nc.is_connected or not all(m.reply for m in msgs):
+        for m in msgs:
+            await _quietly(m.ack())
+        return
+    await send(b"".join(b"PUB " + m.reply.encode() + b" 0\r\n\r\n" for m in msgs))
+    await flush()
+    for m in msgs:
+        m._ackd = True  # noqa: SLF001 - as msg.ack() marks it
 
 
 async def pull(sub, batch: int, timeout: float) -> list[Msg]:

@@ -3,7 +3,8 @@ batch held only duplicates (a consumer catching up decides by it when to derive)
 helper whose task is over) hands its batch back at once to the other consumers of the same durable, as does a
 consumer that ends with messages still queued. A consumer without an inbox applies a redelivered event again; the
 idle step and prepared batches behave as documented; `pull` returns a short stream at once and a new message as it
-comes. Writers of one SQLite file in different processes take turns on its lock file."""
+comes. Writers of one SQLite file in different processes take turns on its lock file. A batch acknowledged in one
+write is not delivered again."""
 
 from __future__ import annotations
 
@@ -339,3 +340,25 @@ def test_a_writer_in_another_process_waits_for_the_lock_file_until_the_holder_le
         assert proc.returncode == 0
     finally:
         engine.dispose()
+
+
+async def test_a_batch_acknowledged_in_one_write_is_not_delivered_again(nats_server):
+    from nats.js.api import AckPolicy, ConsumerConfig
+
+    from kf.runtime.consumer import ack_all
+    conn = await nats.connect(nats_server.url)
+    try:
+        js = conn.jetstream()
+        await publish_organisations(js)
+        config = ConsumerConfig(durable_name="acks", ack_policy=AckPolicy.EXPLICIT, ack_wait=1.0)
+        sub = await js.pull_subscribe("kf.*.membership.>", durable="acks", stream="KF_MEMBERSHIP", config=config)
+        msgs = await pull(sub, 6, 1.0)
+        assert len(msgs) == 6
+        await ack_all(msgs)
+        await asyncio.sleep(1.5)  # past the ack wait: what was not acknowledged would come again
+        info = await sub.consumer_info()
+        assert (info.ack_floor.stream_seq, info.num_ack_pending) == (6, 0)
+        again = await pull(sub, EVENTS, 1.0)
+        assert [m.metadata.sequence.stream for m in again] == list(range(7, EVENTS + 1))
+    finally:
+        await conn.close()
