@@ -29,6 +29,12 @@ def focus_areas(request: Request, _: Reader) -> list[dict]:
     return [f.model_dump() for f in request.app.state.runtime.region.focus_areas]
 
 
+def _literal_in_like(text: str) -> str:
+    """A name search looks for the text as typed: `%`, `_` and the escape character itself match only themselves,
+    not any run of characters (`q=_` would otherwise list every organisation)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 # organisations -------------------------------------------------------------------------------
 @router.post("/organisations", status_code=201, response_model=schemas.OrganisationOut, tags=["organisations"])
 def register_organisation(body: schemas.OrganisationIn, uc: UseCases, _: Writer):
@@ -44,7 +50,7 @@ def list_organisations(request: Request, _: Reader, sector: Sector | None = None
     if sector:
         query = query.where(Organisation.sector == sector.value)
     if q:
-        query = query.where(Organisation.name.ilike(f"%{q}%"))
+        query = query.where(Organisation.name.ilike(f"%{_literal_in_like(q)}%", escape="\\"))
     return page_body(request, query, schemas.OrganisationOut, limit, offset)
 
 

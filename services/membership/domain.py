@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from kf.contracts.membership import GroupKind
@@ -48,21 +49,34 @@ def check_group_focus_area(kind: GroupKind, focus_area: str | None, known: set[s
         raise RuleBroken(f"unknown focus area {focus_area!r}; this region has {sorted(known)}", "focus_area")
 
 
-def check_can_join(already_active: bool, person_erased: bool, joined_on: date, today: date) -> None:
+def check_can_join(already_active: bool, person_erased: bool, joined_on: date, today: date,
+                   ended: Iterable[tuple[date, date]] = ()) -> None:
+    """`ended` holds the (joined_on, left_on) spans of the person's earlier memberships of the group. A membership
+    is active from joined_on until the day before left_on, so a re-join may start on the day the last one ended,
+    not before: otherwise the person would count twice for the days both spans cover."""
     if person_erased:
         raise RuleBroken("this person has been erased and cannot join a group", "person_id")
     if already_active:
         raise RuleBroken("the person is already an active member of this group", "person_id", conflict=True)
     if joined_on > today:
         raise RuleBroken("joined_on cannot be in the future", "joined_on")
+    for began, ended_on in ended:
+        if began < ended_on and joined_on < ended_on:
+            raise RuleBroken(f"joined_on {joined_on.isoformat()} overlaps the person's earlier membership of this "
+                             f"group ({began.isoformat()} to {ended_on.isoformat()}); a re-join must be on or after "
+                             f"{ended_on.isoformat()}", "joined_on", conflict=True)
 
 
-def check_can_leave(left_already: date | None, joined_on: date, left_on: date) -> None:
+def check_can_leave(left_already: date | None, joined_on: date, left_on: date, today: date) -> None:
+    """A future left_on would free the person to re-join at once while the metrics still count the old membership
+    active until that date: two active memberships of one person in one group."""
     if left_already is not None:
         raise RuleBroken(f"the person is not in this group: the membership ended on {left_already.isoformat()}",
                          "membership_id", conflict=True)
     if left_on < joined_on:
         raise RuleBroken(f"left_on {left_on.isoformat()} is before joined_on {joined_on.isoformat()}", "left_on")
+    if left_on > today:
+        raise RuleBroken("left_on cannot be in the future", "left_on")
 
 
 def check_can_confirm_mandate(left_on: date | None, confirmed_already: date | None, confirmed_on: date,

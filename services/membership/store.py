@@ -80,3 +80,10 @@ Index("uq_active_membership", Membership.group_id, Membership.person_id, unique=
 def active_membership(session: Session, group_id: str, person_id: str) -> Membership | None:
     return session.execute(select(Membership).where(
         Membership.group_id == group_id, Membership.person_id == person_id, Membership.left_on.is_(None))).scalar_one_or_none()
+
+
+def ended_memberships(session: Session, group_id: str, person_id: str) -> list[tuple[date, date]]:
+    """The (joined_on, left_on) spans of the person's ended memberships of the group."""
+    return [(row.joined_on, row.left_on) for row in session.execute(
+        select(Membership.joined_on, Membership.left_on).where(
+            Membership.group_id == group_id, Membership.person_id == person_id, Membership.left_on.is_not(None)))]

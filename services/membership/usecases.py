@@ -4,6 +4,8 @@ in one transaction, or changes nothing."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
@@ -14,7 +16,8 @@ from kf.contracts import membership as ev
 from kf.runtime.errors import Conflict, Invalid, NotFound
 from kf.runtime.service import ServiceRuntime
 from services.membership import domain, schemas
-from services.membership.store import Group, Membership, Organisation, Person, active_membership
+from services.membership.store import (Group, Membership, Organisation, Person, active_membership,
+                                       ended_memberships)
 
 
 def _now() -> datetime:
@@ -39,6 +42,28 @@ def _rule(exc: domain.RuleBroken):
     return (Conflict if exc.conflict else Invalid)(str(exc), field=exc.field)
 
 
+@contextmanager
+def _unique_or(conflict: Conflict) -> Iterator[None]:
+    """A uniqueness pre-check cannot see a concurrent request's uncommitted row; the unique constraint then refuses
+    the loser's row at the flush or the commit. The loser gets the pre-check's own 409, not a 500."""
+    try:
+        yield
+    except IntegrityError:
+        raise conflict from None
+
+
+def _org_number_taken(org_number: str) -> Conflict:
+    return Conflict(f"an organisation with number {org_number} is already registered", field="org_number")
+
+
+def _email_taken(email: str) -> Conflict:
+    return Conflict(f"a person with e-mail {email} is already registered", field="email")
+
+
+def _group_name_taken(name: str) -> Conflict:
+    return Conflict(f"a group named {name!r} already exists", field="name")
+
+
 class MembershipUseCases:
     """The membership use cases, bound to a running service."""
 
@@ -48,10 +73,11 @@ class MembershipUseCases:
 
     # organisations ------------------------------------------------------------------------
     def register_organisation(self, data: schemas.OrganisationIn) -> Organisation:
-        with self.rt.unit_of_work() as s:
+        taken = _org_number_taken(data.org_number)
+        with _unique_or(taken), self.rt.unit_of_work() as s:
             if s.execute(select(Organisation.id).where(Organisation.region == self.region,
                                                        Organisation.org_number == data.org_number)).first():
-                raise Conflict(f"an organisation with number {data.org_number} is already registered", field="org_number")
+                raise taken
             org = Organisation(id=_new_id(), region=self.region, name=data.name, org_number=data.org_number,
                                sector=data.sector.value, municipality=data.municipality, created_at=_now())
             s.add(org)
@@ -79,7 +105,7 @@ class MembershipUseCases:
 
     # people -------------------------------------------------------------------------------
     def register_person(self, data: schemas.PersonIn) -> Person:
-        with self.rt.unit_of_work() as s:
+        with _unique_or(_email_taken(data.email)), self.rt.unit_of_work() as s:
             org = _get(s, Organisation, data.organisation_id, self.region, field="organisation_id")
             self._check_email_free(s, data.email)
             person = Person(id=_new_id(), region=self.region, organisation_id=org.id, name=data.name,
@@ -90,7 +116,7 @@ class MembershipUseCases:
         return person
 
     def update_person(self, person_id: str, patch: schemas.PersonPatch) -> Person:
-        with self.rt.unit_of_work() as s:
+        with _unique_or(_email_taken(patch.email or "")), self.rt.unit_of_work() as s:
             person = self._live_person(s, person_id)
             changes = patch.model_dump(exclude_unset=True)
             for key in ("name", "email", "organisation_id", "role_kind"):
@@ -98,8 +124,11 @@ class MembershipUseCases:
                     raise Invalid(f"{key} cannot be empty", field=key)
             if "organisation_id" in changes:
                 _get(s, Organisation, changes["organisation_id"], self.region, field="organisation_id")
-            if "email" in changes and changes["email"].lower() != person.email:
-                self._check_email_free(s, changes["email"])
+            if "email" in changes:
+                if changes["email"].lower() != person.email:
+                    self._check_email_free(s, changes["email"])
+                # Lower-cased even when only the case changed: the uniqueness check compares lower-cased addresses,
+                # so one stored as typed would let someone else register its lower-cased twin.
                 changes["email"] = changes["email"].lower()
             relevant = {"organisation_id", "role_kind"} & changes.keys()
             for key, value in changes.items():
@@ -137,7 +166,7 @@ class MembershipUseCases:
 
     def _check_email_free(self, s: Session, email: str) -> None:
         if s.execute(select(Person.id).where(Person.region == self.region, Person.email == email.lower())).first():
-            raise Conflict(f"a person with e-mail {email} is already registered", field="email")
+            raise _email_taken(email)
 
     # groups -------------------------------------------------------------------------------
     def form_group(self, data: schemas.GroupIn) -> Group:
@@ -145,9 +174,10 @@ class MembershipUseCases:
             domain.check_group_focus_area(data.kind, data.focus_area, self.rt.region.focus_area_ids())
         except domain.RuleBroken as exc:
             raise _rule(exc) from None
-        with self.rt.unit_of_work() as s:
+        taken = _group_name_taken(data.name)
+        with _unique_or(taken), self.rt.unit_of_work() as s:
             if s.execute(select(Group.id).where(Group.region == self.region, Group.name == data.name)).first():
-                raise Conflict(f"a group named {data.name!r} already exists", field="name")
+                raise taken
             group = Group(id=_new_id(), region=self.region, name=data.name, kind=data.kind.value,
                           focus_area=data.focus_area, created_at=_now())
             s.add(group)
@@ -156,7 +186,7 @@ class MembershipUseCases:
         return group
 
     def update_group(self, group_id: str, patch: schemas.GroupPatch) -> Group:
-        with self.rt.unit_of_work() as s:
+        with _unique_or(_group_name_taken(patch.name or "")), self.rt.unit_of_work() as s:
             group = _get(s, Group, group_id, self.region)
             changes = patch.model_dump(exclude_unset=True)
             if "name" in changes and changes["name"] is None:
@@ -168,7 +198,7 @@ class MembershipUseCases:
                     raise _rule(exc) from None
             if "name" in changes and changes["name"] != group.name and s.execute(
                     select(Group.id).where(Group.region == self.region, Group.name == changes["name"])).first():
-                raise Conflict(f"a group named {changes['name']!r} already exists", field="name")
+                raise _group_name_taken(changes["name"])
             for key, value in changes.items():
                 setattr(group, key, value)
             if changes:
@@ -186,7 +216,8 @@ class MembershipUseCases:
                 person = _get(s, Person, data.person_id, self.region, field="person_id")
                 try:
                     domain.check_can_join(active_membership(s, group.id, person.id) is not None,
-                                          person.erased_at is not None, joined_on, today)
+                                          person.erased_at is not None, joined_on, today,
+                                          ended_memberships(s, group.id, person.id))
                 except domain.RuleBroken as exc:
                     raise _rule(exc) from None
                 org = s.get(Organisation, person.organisation_id)
@@ -213,11 +244,12 @@ class MembershipUseCases:
         return m
 
     def leave(self, membership_id: str, data: schemas.LeaveIn) -> Membership:
-        left_on = data.left_on or date.today()
+        today = date.today()
+        left_on = data.left_on or today
         with self.rt.unit_of_work() as s:
             m = _get(s, Membership, membership_id, self.region)
             try:
-                domain.check_can_leave(m.left_on, m.joined_on, left_on)
+                domain.check_can_leave(m.left_on, m.joined_on, left_on, today)
             except domain.RuleBroken as exc:
                 raise _rule(exc) from None
             m.left_on = left_on

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from kf.contracts.subjects import stream_name
 from kf.testing.fixtures import auth
 from kf.testing.streams import read_stream, wait_until
@@ -144,3 +146,70 @@ def test_an_unexpected_failure_answers_500_with_an_incident_changes_nothing_and_
     assert client.get("/organisations", headers=auth()).json()["total"] == 0
     assert 'kf_http_requests_total{method="POST",route="/organisations",status="500"} 1.0' in client.get("/metrics").text
     assert client.post("/organisations", json=ORG, headers=auth()).status_code == 201  # the same input, once it works
+
+
+def test_a_member_cannot_leave_in_the_future(service_app, nats_server, database_url):
+    client = service_app("membership", nats_url=nats_server.url, database_url=database_url)
+    org, person, group, joined = _register_member(client)
+    membership_id = joined.json()["id"]
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    future = client.post(f"/memberships/{membership_id}/leave", json={"left_on": tomorrow}, headers=auth())
+    assert future.status_code == 422 and future.json()["errors"][0]["field"] == "left_on"
+    assert "left_on cannot be in the future" in future.json()["message"]
+    assert client.get(f"/memberships/{membership_id}", headers=auth("viewer")).json()["left_on"] is None
+    # So the person cannot be back at once with two memberships counted active until that date.
+    rejoin = client.post("/memberships", json={"person_id": person["id"], "group_id": group["id"]}, headers=auth())
+    assert rejoin.status_code == 409
+    today = client.post(f"/memberships/{membership_id}/leave", json={}, headers=auth())
+    assert today.status_code == 200 and today.json()["left_on"] == date.today().isoformat()
+
+
+def test_a_rejoin_cannot_start_inside_an_earlier_membership(service_app, nats_server, database_url):
+    client = service_app("membership", nats_url=nats_server.url, database_url=database_url)
+    org, person, group, joined = _register_member(client)  # joined 2020-02-01
+    membership_id = joined.json()["id"]
+    left = client.post(f"/memberships/{membership_id}/leave", json={"left_on": "2021-01-01"}, headers=auth())
+    assert left.status_code == 200
+    rejoin = {"person_id": person["id"], "group_id": group["id"]}
+    for joined_on in ("2020-06-01", "2020-02-01", "2019-06-01"):
+        inside = client.post("/memberships", json={**rejoin, "joined_on": joined_on}, headers=auth())
+        assert inside.status_code == 409 and inside.json()["errors"][0]["field"] == "joined_on", inside.text
+        assert "(2020-02-01 to 2021-01-01)" in inside.json()["message"]
+        assert "on or after 2021-01-01" in inside.json()["message"]
+    assert client.get("/memberships", params={"person_id": person["id"]}, headers=auth("viewer")).json()["total"] == 1
+
+    again = client.post("/memberships", json={**rejoin, "joined_on": "2021-01-01"}, headers=auth())
+    assert again.status_code == 201, again.text
+    spans = client.get("/memberships", params={"person_id": person["id"]}, headers=auth("viewer")).json()["items"]
+    assert [(m["joined_on"], m["left_on"]) for m in spans] == [("2020-02-01", "2021-01-01"), ("2021-01-01", None)]
+
+
+def test_an_email_is_stored_lower_cased_even_when_only_its_case_changes(service_app, nats_server, database_url):
+    client = service_app("membership", nats_url=nats_server.url, database_url=database_url)
+    org, person, group, joined = _register_member(client)  # kari@example.no
+    changed = client.patch(f"/people/{person['id']}", json={"email": "Kari@Example.no"}, headers=auth())
+    assert changed.status_code == 200 and changed.json()["email"] == "kari@example.no"
+    twin = client.post("/people", json={"name": "Kari Olsen", "email": "kari@example.no", "organisation_id": org["id"],
+                                        "role_kind": "employee"}, headers=auth())
+    assert twin.status_code == 409 and twin.json()["errors"][0]["field"] == "email"
+    assert client.get("/people", headers=auth("viewer")).json()["total"] == 1
+
+
+def test_the_name_search_takes_percent_underscore_and_backslash_literally(service_app, nats_server, database_url):
+    client = service_app("membership", nats_url=nats_server.url, database_url=database_url)
+    names = {"974760673": "NAV Østfold", "971526920": "Rør_og_Varme AS", "923609016": "100% Vekst",
+             "889640782": "Back\\slash AS"}
+    for number, name in names.items():
+        registered = client.post("/organisations", json={**ORG, "org_number": number, "name": name}, headers=auth())
+        assert registered.status_code == 201
+
+    def found(q: str) -> list[str]:
+        page = client.get("/organisations", params={"q": q}, headers=auth("viewer")).json()
+        return [o["name"] for o in page["items"]]
+
+    assert found("_") == ["Rør_og_Varme AS"]
+    assert found("%") == ["100% Vekst"]
+    assert found("\\") == ["Back\\slash AS"]
+    assert found("0%") == ["100% Vekst"]
+    assert found("n_v") == []  # `_` is not "any one character": NAV does not match
+    assert found("nav") == ["NAV Østfold"]

@@ -55,13 +55,34 @@ def test_joining_twice_or_in_the_future_is_refused():
         domain.check_can_join(False, True, date(2021, 2, 1), today)
 
 
+def test_a_rejoin_may_start_when_the_earlier_membership_ended_not_inside_it():
+    today = date(2022, 1, 1)
+    earlier = [(date(2020, 1, 1), date(2021, 1, 1))]
+    domain.check_can_join(False, False, date(2021, 1, 1), today, earlier)  # left and re-joined the same day
+    domain.check_can_join(False, False, date(2021, 6, 1), today, earlier)
+    domain.check_can_join(False, False, date(2019, 6, 1), today, [(date(2020, 1, 1), date(2020, 1, 1))])  # never active
+    for joined_on in (date(2020, 6, 1), date(2020, 1, 1), date(2019, 6, 1)):  # inside it, or open and spanning it
+        with pytest.raises(domain.RuleBroken, match=r"overlaps .* \(2020-01-01 to 2021-01-01\)") as overlap:
+            domain.check_can_join(False, False, joined_on, today, earlier)
+        assert overlap.value.field == "joined_on" and overlap.value.conflict
+        assert "on or after 2021-01-01" in str(overlap.value)
+
+
 def test_leaving_needs_an_active_membership_and_a_date_after_joining():
-    domain.check_can_leave(None, date(2020, 1, 1), date(2020, 6, 1))
+    today = date(2021, 1, 1)
+    domain.check_can_leave(None, date(2020, 1, 1), date(2020, 6, 1), today)
+    domain.check_can_leave(None, date(2020, 1, 1), today, today)
     with pytest.raises(domain.RuleBroken, match="ended on 2020-03-01") as ended:
-        domain.check_can_leave(date(2020, 3, 1), date(2020, 1, 1), date(2020, 6, 1))
+        domain.check_can_leave(date(2020, 3, 1), date(2020, 1, 1), date(2020, 6, 1), today)
     assert ended.value.conflict
     with pytest.raises(domain.RuleBroken, match="before joined_on"):
-        domain.check_can_leave(None, date(2020, 1, 1), date(2019, 6, 1))
+        domain.check_can_leave(None, date(2020, 1, 1), date(2019, 6, 1), today)
+
+
+def test_leaving_in_the_future_is_refused():
+    with pytest.raises(domain.RuleBroken, match="left_on cannot be in the future") as future:
+        domain.check_can_leave(None, date(2020, 1, 1), date(2021, 1, 2), date(2021, 1, 1))
+    assert future.value.field == "left_on" and not future.value.conflict
 
 
 def test_a_mandate_is_confirmed_once_for_an_active_member():
