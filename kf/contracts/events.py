@@ -93,6 +93,18 @@ class GatheringRescheduled(_Events):
     ends_at: Moment
 
 
+class GatheringDetailsChanged(_Events):
+    """The gathering's public details after a change that is not a reschedule or a cancellation: an agenda item was
+    deleted, or a reschedule changed its place or link (and so whether it is online). External speakers are counted,
+    not named, as in `gathering.scheduled`."""
+
+    aggregate = "gathering"
+    event = "details_changed"
+    gathering_id: Ident
+    online: bool
+    agenda: tuple[AgendaItemRef, ...] = ()
+
+
 class GatheringCancelled(_Events):
     aggregate = "gathering"
     event = "cancelled"

@@ -30,6 +30,16 @@ def _rule(exc: domain.RuleBroken):
     return (Conflict if exc.conflict else Invalid)(str(exc), field=exc.field)
 
 
+def _online(g: Gathering) -> bool:
+    return bool(g.link) and not g.place
+
+
+def _agenda(g: Gathering) -> tuple:
+    """The agenda as events carry it: external speakers counted, not named."""
+    return tuple(ev.AgendaItemRef(title=a.title, speaker_person_id=a.speaker_person_id,
+                                  external_speaker=a.external_speaker_name is not None) for a in g.agenda)
+
+
 def _facts(person: KnownPerson | None) -> domain.PersonFacts | None:
     if person is None:
         return None
@@ -106,11 +116,8 @@ class EventsUseCases:
             s.flush()
             self.rt.record(s, ev.GatheringScheduled(
                 gathering_id=g.id, kind=data.kind, title=g.title, starts_at=g.starts_at, ends_at=g.ends_at,
-                focus_areas=tuple(g.focus_areas), hosting_group_id=g.hosting_group_id,
-                online=bool(g.link) and not g.place,
-                agenda=tuple(ev.AgendaItemRef(title=a.title, speaker_person_id=a.speaker_person_id,
-                                              external_speaker=a.external_speaker_name is not None) for a in g.agenda)),
-                g.id)
+                focus_areas=tuple(g.focus_areas), hosting_group_id=g.hosting_group_id, online=_online(g),
+                agenda=_agenda(g)), g.id)
         return g
 
     def reschedule(self, gathering_id: str, data: schemas.RescheduleIn) -> Gathering:
@@ -124,12 +131,15 @@ class EventsUseCases:
             self._move(s, g, GatheringState.scheduled, "rescheduled")
             changes = data.model_dump(exclude_unset=True)
             g.starts_at, g.ends_at = utc(data.starts_at), utc(data.ends_at)
+            venue = (g.place, g.link)
             for key in ("place", "link"):
                 if key in changes:
                     setattr(g, key, changes[key])
             if not (g.place or g.link):
                 raise Invalid("give a place, a link for an online gathering, or both", field="place")
             self.rt.record(s, ev.GatheringRescheduled(gathering_id=g.id, starts_at=g.starts_at, ends_at=g.ends_at), g.id)
+            if (g.place, g.link) != venue:
+                self.rt.record(s, ev.GatheringDetailsChanged(gathering_id=g.id, online=_online(g), agenda=_agenda(g)), g.id)
         return g
 
     def cancel(self, gathering_id: str, data: schemas.CancelIn) -> Gathering:
@@ -172,13 +182,15 @@ class EventsUseCases:
         return g
 
     def remove_agenda_item(self, gathering_id: str, item_id: str) -> None:
-        """Deleting the item deletes an external speaker's name and organisation with it (no event holds them)."""
+        """Deleting the item deletes an external speaker's name and organisation with it (no event holds them);
+        `gathering.details_changed` carries the agenda left."""
         with self.rt.unit_of_work() as s:
             g = self._gathering(s, gathering_id)
             item = next((a for a in g.agenda if a.id == item_id), None)
             if item is None:
                 raise NotFound(f"gathering {gathering_id!r} has no agenda item {item_id!r}")
             g.agenda.remove(item)
+            self.rt.record(s, ev.GatheringDetailsChanged(gathering_id=g.id, online=_online(g), agenda=_agenda(g)), g.id)
 
     def record_input(self, gathering_id: str, data: schemas.WorkshopInputIn) -> WorkshopInput:
         with self.rt.unit_of_work() as s:

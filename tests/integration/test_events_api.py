@@ -121,6 +121,10 @@ def test_a_gathering_is_held_once_with_the_attendees_organisations_and_sectors(s
     assert "Fjeldstad" not in client.get("/gatherings", headers=auth("viewer")).text
     assert len(after["attendees"]) == 3
     assert client.delete(f"/gatherings/{g['id']}/agenda/{item}", headers=auth()).status_code == 404
+    changed = _events_on_stream(nats_server.url, at_least=3)[2]
+    assert changed.event["type"] == "no.kompetanseforum.gathering.details_changed.v1"
+    assert [a["title"] for a in changed.event["data"]["agenda"]] == ["Velkommen", "Gruppearbeid"]
+    assert changed.event["data"]["online"] is False and b"Fjeldstad" not in changed.data
 
 
 def test_bad_input_is_refused_naming_the_field_and_nothing_changes(service_app, nats_server, database_url):
@@ -201,7 +205,7 @@ def test_rescheduling_workshop_input_and_reach(service_app, nats_server):
                          headers=auth()).json()
     moved = client.post(f"/gatherings/{future['id']}/reschedule", json={
         "starts_at": (NOW + timedelta(days=10)).isoformat(), "ends_at": (NOW + timedelta(days=10, hours=2)).isoformat(),
-        "link": "https://teams.example/meeting"}, headers=auth())
+        "place": None, "link": "https://teams.example/meeting"}, headers=auth())  # moved online
     assert moved.status_code == 200, moved.text
     assert moved.json()["starts_at"].startswith((NOW + timedelta(days=10)).date().isoformat())
     assert moved.json()["link"] == "https://teams.example/meeting"
@@ -228,6 +232,8 @@ def test_rescheduling_workshop_input_and_reach(service_app, nats_server):
     msgs = _events_on_stream(nats_server.url, at_least=7)
     by_type = {m.event["type"].split(".")[2] + "." + m.event["type"].split(".")[3]: m.event["data"] for m in msgs}
     assert by_type["gathering.rescheduled"]["gathering_id"] == future["id"]
+    assert by_type["gathering.details_changed"] == {"gathering_id": future["id"], "online": True,
+                                                    "agenda": by_type["gathering.scheduled"]["agenda"]}
     assert by_type["workshop.input_recorded"] == {
         "input_id": given.json()["id"], "gathering_id": workshop["id"], "measure_id": "measure-1",
         "text": "Samarbeid med NAV om praksisplasser", "author_person_id": "p-ola",
