@@ -12,22 +12,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AwareDatetime, Field
 
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
-
-def _in_range(value: datetime) -> datetime:
-    try:
-        year = value.astimezone(UTC).year
-    except OverflowError:
-        year = None
-    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValueError(f"must be a date-time between the years {FIRST_YEAR} and {LAST_YEAR} (UTC)")
-    return value
-
-
-Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]
+# Compared in UTC by pydantic-core itself: a Python validator here cost 5 µs on every event's envelope.
+Moment = Annotated[AwareDatetime, Field(ge=datetime(FIRST_YEAR, 1, 1, tzinfo=UTC), lt=datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC))]
 
 # An id in an event (aggregate ids, references, focus areas, indicators): the consumers store them in columns of 64
 # characters, where a longer one failed on PostgreSQL after parsing and blocked its batch instead of being refused.
