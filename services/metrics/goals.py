@@ -73,11 +73,15 @@ def check_goal(spec: GoalSpec) -> None:
                                  "is undefined); use the linear method", "baseline_value")
         if spec.target_value <= 0:
             raise GoalRuleBroken("the cagr method needs a target_value above zero", "target_value")
-        if growth_rate(spec.target_value / spec.baseline_value, years(spec.baseline_date, spec.target_date)) is None:
+        required = growth_rate(spec.target_value / spec.baseline_value, years(spec.baseline_date, spec.target_date))
+        if required is None:
             raise GoalRuleBroken(f"the cagr method cannot express growing from {spec.baseline_value:g} to "
                                  f"{spec.target_value:g} in {(spec.target_date - spec.baseline_date).days} day(s): the "
                                  "yearly growth rate needed is beyond any number; set a later target_date or use the "
                                  "linear method", "target_date")
+        if required == 0:  # R divides by it
+            raise GoalRuleBroken("target_value is too close to baseline_value for a growth rate to tell them apart; "
+                                 "use the linear method", "target_value")
 
 
 def growth_rate(ratio: float, span_years: float) -> float | None:

@@ -123,6 +123,9 @@ def test_goals_beyond_what_can_be_computed_are_refused_with_the_field():
         check_goal(GoalSpec("members", 2, date(2021, 1, 30), 20, date(2021, 1, 31), "cagr"))
     assert steep.value.field == "target_date" and "linear" in str(steep.value)
     check_goal(GoalSpec("members", 2, date(2021, 1, 1), 20, date(2021, 3, 1), "cagr"))  # 10× in two months: fine
+    with pytest.raises(GoalRuleBroken) as flat:  # a rate that rounds to 0: R would divide by zero
+        check_goal(GoalSpec("members", 1, BASE, 1 + 2e-16, TARGET, "cagr"))
+    assert flat.value.field == "target_value"
 
 
 def test_a_growth_beyond_any_rate_still_gets_a_status():
