@@ -5,16 +5,12 @@ forum's newsletters, articles and posts with their audiences and reach."""
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
+from kf.contracts.fields import FORUM_TIME
 from kf.demo.client import DemoClient, DemoContext
 
-try:
-    from zoneinfo import ZoneInfo
-
-    OSLO = ZoneInfo("Europe/Oslo")
-except Exception:  # noqa: BLE001 - no time zone database: Norwegian winter time is close enough for demo data
-    OSLO = timezone(timedelta(hours=1))
+OSLO = FORUM_TIME
 
 # External speakers (invented names): they are stored only in the events service's database.
 EXTERNAL = {

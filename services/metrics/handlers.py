@@ -13,6 +13,7 @@ from kf.contracts import measures as ms
 from kf.contracts import membership as mb
 from kf.contracts.catalog import DomainEvent
 from kf.contracts.envelope import CloudEvent, parse_data
+from kf.contracts.fields import local_date
 from kf.runtime.consumer import BatchInfo, StopConsuming
 from kf.runtime.db import bulk_checkpoints
 from services.metrics import positions
@@ -75,7 +76,7 @@ def gathering_held(b: Batch, env: CloudEvent, e: ev.GatheringHeld) -> None:
 
 def communication_published(b: Batch, env: CloudEvent, e: ev.CommunicationPublished) -> None:
     key = _key(env, communication_id=e.communication_id)
-    b.merge(t.communications, key, {"channel": e.channel.value, "published_on": e.published_at.date(),
+    b.merge(t.communications, key, {"channel": e.channel.value, "published_on": local_date(e.published_at),
                                      "focus_areas": areas_text(e.focus_areas)}, group="published", ver=version(env))
     b.merge(t.communications, key, {"recipients": e.recipients, "views": e.views}, group="reach",
             ver=stamp(e.published_at, env.id))

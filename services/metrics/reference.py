@@ -42,7 +42,8 @@ def kpis_markdown() -> str:
              "## Time and scope", "",
              "- Every KPI is computed **as of a date** (default today). Business dates in the events decide where a fact "
              "falls in time: `joined_on`/`left_on`, `confirmed_on`, `held_on`, `published_at`, `proposed_on`, `decided_on`, "
-             "`accepted_on`, `completed_on`, `period_end`, `baseline_date`. Organisation and person facts have no business "
+             "`accepted_on`, `completed_on`, `period_end`, `baseline_date`; a communication counts on the day `published_at` "
+             "falls on in Norway (Europe/Oslo), not in UTC. Organisation and person facts have no business "
              "date: the newest event (by CloudEvents `time`) holds.",
              "- **Active membership** as of D: joined_on ≤ D and no left_on ≤ D.",
              "- **Per focus area**: memberships of groups with that focus area; gatherings and communications tagged with it; "

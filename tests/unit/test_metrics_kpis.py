@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import create_engine
@@ -127,6 +127,23 @@ def test_members_count_in_their_organisations_registered_sector(tmp_path, derive
         for read in (kpi_values, kpi_values_from_facts):
             v = read(s, REGION, None, date(2021, 6, 30))
             assert (v["sectors_represented"], v["sector_diversity"]) == (2, pytest.approx(1.0)), read
+    engine.dispose()
+
+
+def test_a_communication_counts_on_its_norwegian_calendar_day(tmp_path):
+    from kf.contracts import events as ee
+    h = History()
+    # 00:30 on 1 March in Oslo (winter time, UTC+1) is 23:30 on 28 February in UTC.
+    h.add(ee.CommunicationPublished(communication_id="c-midnight", channel="web_article", title="Nytt fra forumet",
+                                    published_at=datetime(2021, 2, 28, 23, 30, tzinfo=UTC), audience=ee.Audience(everyone=True),
+                                    recipients=40), "c-midnight")
+    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    metadata.create_all(engine)
+    with Session(engine) as s:
+        apply_envelopes(s, h.events, ["ostfold"])
+        for read in (kpi_values, kpi_values_from_facts):
+            assert read(s, REGION, None, date(2021, 2, 28))["communications_published"] == 0, read
+            assert read(s, REGION, None, date(2021, 3, 1))["communications_published"] == 1, read
     engine.dispose()
 
 
