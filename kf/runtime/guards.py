@@ -89,7 +89,7 @@ class BodyGuard:
             return
         where = nul_in_url(scope)
         if where is not None:
-            await _refuse(send, 422, "invalid", f"{where}: {NUL_MESSAGE}", field=where)
+            await _refuse_nul(send, where)
             return
         if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             await self.app(scope, receive, send)
@@ -118,7 +118,7 @@ class BodyGuard:
             return
         where = nul_in_json(body)
         if where is not None:
-            await _refuse(send, 422, "invalid", f"{where}: {NUL_MESSAGE}", field=where)
+            await _refuse_nul(send, where)
             return
         sent = False
 
@@ -132,10 +132,15 @@ class BodyGuard:
         await self.app(scope, replay, send)
 
 
-async def _refuse(send: Send, status: int, code: str, message: str, field: str | None = None) -> None:
+async def _refuse_nul(send: Send, where: str) -> None:
+    """422 in the shape of the error handlers' (errors.py), naming where the NUL was."""
+    await _refuse(send, 422, "invalid", f"{where}: {NUL_MESSAGE}", errors=[{"field": where, "message": NUL_MESSAGE}])
+
+
+async def _refuse(send: Send, status: int, code: str, message: str, errors: list[dict] | None = None) -> None:
     body: dict = {"error": code, "message": message}
-    if field is not None:  # the shape of the error handlers' 422 (errors.py)
-        body["errors"] = [{"field": field, "message": NUL_MESSAGE}]
+    if errors:
+        body["errors"] = errors
     payload = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
