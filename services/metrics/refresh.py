@@ -1,10 +1,9 @@
 """After a batch's facts are written: recompute the dated counters of every entity the batch may have changed.
 
 A membership's contributions read its person (role), its group (focus area), its organisation (sector) and its
-person's attendance; an
-organisation's read all its memberships; a measure's effects read all its reports and expected effects. So a batch
-that changes a person, a group, an organisation, a gathering's attendance or a correcting report refreshes those
-entities too.
+person's attendance; an organisation's read all its memberships; a measure's effects read all its reports and
+expected effects. So a batch that changes a person, a group, an organisation, a gathering's attendance or a
+correcting report refreshes those entities too.
 """
 
 from __future__ import annotations
