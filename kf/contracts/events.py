@@ -16,6 +16,8 @@ from kf.contracts.catalog import DomainEvent
 from kf.contracts.membership import RoleKind, Sector
 from kf.contracts.fields import Ident, Moment
 
+MAX_COUNT = 2**31 - 1  # consumers store counts in 32-bit integer columns
+
 
 class GatheringKind(StrEnum):
     common_gathering = "common_gathering"  # felles-samling
@@ -148,8 +150,8 @@ class CommunicationPublished(_Events):
     published_at: Moment
     focus_areas: tuple[str, ...] = ()
     audience: Audience
-    recipients: int | None = Field(None, ge=0)
-    views: int | None = Field(None, ge=0)
+    recipients: int | None = Field(None, ge=0, le=MAX_COUNT)
+    views: int | None = Field(None, ge=0, le=MAX_COUNT)
 
 
 class CommunicationReachReported(_Events):
@@ -158,6 +160,6 @@ class CommunicationReachReported(_Events):
     aggregate = "communication"
     event = "reach_reported"
     communication_id: Ident
-    recipients: int | None = Field(None, ge=0)
-    views: int | None = Field(None, ge=0)
+    recipients: int | None = Field(None, ge=0, le=MAX_COUNT)
+    views: int | None = Field(None, ge=0, le=MAX_COUNT)
     reported_at: Moment

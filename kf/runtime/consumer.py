@@ -3,7 +3,8 @@
 Each fetched batch is applied in one database transaction together with the ids of the events
 it applied (`processed_events`); only after the commit are the messages acknowledged. A crash
 before the commit redelivers the batch; a redelivery after it is recognised by the event id and
-skipped. A message that is not a valid event goes to the dead-letter stream with the reason.
+skipped. A message that is not a valid event, or that a handler refuses or the database cannot store,
+goes to the dead-letter stream with the reason.
 A consumer whose handlers are idempotent by construction (applying an event again changes nothing, as the
 metrics service's versioned merges) can go without the inbox (`inbox=False`): then no ids are read or written.
 
@@ -32,6 +33,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from sqlalchemy import column, insert, select, table, text
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from kf.contracts.catalog import DomainEvent, current_type, event_class
@@ -73,6 +75,18 @@ _SQLITE_WRITERS: dict[str, threading.Lock] = {}
 
 class RejectEvent(Exception):
     """Raised by a handler for an event that can never be applied; it goes to the dead-letter stream."""
+
+
+# What a batch can never apply, whatever the retries: a handler's refusal, or a value the database cannot hold (a
+# number out of its column's range, a string too long for it). Such a batch is applied again event by event, and the
+# events that fail this way go to the dead-letter stream; anything else (a lost connection) redelivers the batch.
+_UNAPPLICABLE = (RejectEvent, DataError)
+
+
+def _why(consumer: str, exc: Exception) -> str:
+    if isinstance(exc, DataError):
+        return f"not storable by {consumer}: {str(exc.orig).splitlines()[0][:300]}"
+    return f"rejected by {consumer}: {exc}"
 
 
 class StopConsuming(Exception):
@@ -288,7 +302,7 @@ class EventConsumer:
         with self._writer():
             try:
                 self._apply_in_transaction(todo, isolate=False, prepared=prepared)
-            except RejectEvent:
+            except _UNAPPLICABLE:
                 self._apply_in_transaction(todo, isolate=True)
 
     async def _idle(self) -> bool:
@@ -349,8 +363,8 @@ class EventConsumer:
                     try:
                         with session.begin_nested():
                             handler(session, item.envelope, item.event)
-                    except RejectEvent as exc:
-                        item.problem = f"rejected by {self.durable}: {exc}"
+                    except _UNAPPLICABLE as exc:
+                        item.problem = _why(self.durable, exc)
                         continue
                 else:
                     handler(session, item.envelope, item.event)
@@ -382,8 +396,8 @@ class EventConsumer:
             try:
                 with session.begin_nested():
                     self.batch_handler(session, [(item.envelope, item.event)], info)
-            except RejectEvent as exc:
-                item.problem = f"rejected by {self.durable}: {exc}"
+            except _UNAPPLICABLE as exc:
+                item.problem = _why(self.durable, exc)
 
     async def _dead_letter(self, item: _Item) -> None:
         js = self._js()

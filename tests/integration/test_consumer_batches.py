@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import subprocess
 import sys
 import textwrap
@@ -362,3 +363,37 @@ async def test_a_batch_acknowledged_in_one_write_is_not_delivered_again(nats_ser
         assert [m.metadata.sequence.stream for m in again] == list(range(7, EVENTS + 1))
     finally:
         await conn.close()
+
+
+async def test_an_event_the_database_cannot_store_is_dead_lettered_and_the_rest_applied(nats_server, tmp_path):
+    """A value out of its column's range fails the same way at every redelivery: once, such a batch came back for
+    ever and blocked the stream. The batch is applied again event by event; the one that fails is parked."""
+    from sqlalchemy.exc import DataError
+
+    from kf.contracts.subjects import DEAD_LETTER_STREAM
+    from kf.testing.streams import read_stream
+    url = f"sqlite:///{tmp_path / 'unstorable.db'}"
+    migrate("membership", url)
+    stored: list[str] = []
+
+    def handler(_session, items, _info: BatchInfo) -> None:
+        for env, event in items:
+            if event.organisation_id == "org-3":  # as PostgreSQL answers a string too long for its column
+                raise DataError("INSERT INTO orgs ...", {}, ValueError("value too long for type character varying(64)"))
+        stored.extend(event.organisation_id for _, event in items)
+
+    conn = await nats.connect(nats_server.url)
+    envelopes = await publish_organisations(conn.jetstream())
+    db = Database(url)
+    consumer = membership_consumer(db, conn, handler, batch_size=4, inbox=False)
+    try:
+        async with running(consumer):
+            await asyncio.to_thread(wait_until, lambda: len(stored) == EVENTS - 1, timeout=20, what="the others applied")
+            parked = await asyncio.to_thread(wait_until, lambda: read_stream(nats_server.url, DEAD_LETTER_STREAM),
+                                             timeout=20, what="the unstorable event parked")
+        assert sorted(stored) == sorted(f"org-{i}" for i in range(EVENTS) if i != 3)
+        assert [json.loads(m.data)["id"] for m in parked] == [envelopes[3].id]
+        assert "not storable by metrics-membership: value too long" in parked[0].headers["Kf-Reason"]
+    finally:
+        await conn.close()
+        db.dispose()
