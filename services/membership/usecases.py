@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
@@ -116,7 +116,7 @@ class MembershipUseCases:
         return person
 
     def update_person(self, person_id: str, patch: schemas.PersonPatch) -> Person:
-        with _unique_or(_email_taken(patch.email or "")), self.rt.unit_of_work() as s:
+        with _unique_or(_email_taken(patch.email)) if patch.email else nullcontext(), self.rt.unit_of_work() as s:
             person = self._live_person(s, person_id)
             changes = patch.model_dump(exclude_unset=True)
             for key in ("name", "email", "organisation_id", "role_kind"):
@@ -186,7 +186,7 @@ class MembershipUseCases:
         return group
 
     def update_group(self, group_id: str, patch: schemas.GroupPatch) -> Group:
-        with _unique_or(_group_name_taken(patch.name or "")), self.rt.unit_of_work() as s:
+        with _unique_or(_group_name_taken(patch.name)) if patch.name else nullcontext(), self.rt.unit_of_work() as s:
             group = _get(s, Group, group_id, self.region)
             changes = patch.model_dump(exclude_unset=True)
             if "name" in changes and changes["name"] is None:

@@ -198,8 +198,9 @@ class MetricsUseCases:
         goal = dict(row._mapping)
         spec = GoalSpec(kpi=row.kpi, baseline_value=row.baseline_value, baseline_date=row.baseline_date,
                         target_value=row.target_value, target_date=row.target_date, method=row.method)
-        kpi = next((k for k in catalogue(self.region(row.region)) if k.id == row.kpi), None)
-        if kpi is None:  # the region's data file no longer has its indicator: the other goals are still listed
+        try:
+            kpi = self.kpi(row.region, row.kpi)
+        except NotFound:  # the region's data file no longer has its indicator: the other goals are still listed
             ev = evaluate(spec, None, [], as_of)
             ev.explanation = (f"the KPI {row.kpi!r} is not in this region's catalogue (its indicator was renamed or removed "
                               "from the region's data): nothing to evaluate")
