@@ -47,6 +47,9 @@ class History:
     def group(self, gid: str, focus: str | None, kind: str = "competence") -> CloudEvent:
         return self.add(mb.GroupFormed(group_id=gid, name=f"Group {gid}", kind=kind, focus_area=focus), gid)
 
+    def group_update(self, gid: str, focus: str | None, kind: str = "competence") -> CloudEvent:
+        return self.add(mb.GroupUpdated(group_id=gid, name=f"Group {gid}", kind=kind, focus_area=focus), gid)
+
     def join(self, mid: str, gid: str, pid: str, oid: str, sector: str, joined_on: date, role_kind: str = "employee") -> CloudEvent:
         return self.add(mb.MemberJoined(membership_id=mid, group_id=gid, person_id=pid, organisation_id=oid, sector=sector,
                                         role_kind=role_kind, role="member", joined_on=joined_on), mid)
@@ -171,6 +174,9 @@ def realistic(n_events: int, seed: int = 1, region: str = "ostfold", start: date
     held: list[tuple[str, date, str]] = []
     while len(h.events) < n_events:
         day += timedelta(days=1) if rng.random() < 0.1 else timedelta(0)
+        # Events are recorded on the day they tell of (or later): an update of a person or an organisation falls
+        # on its CloudEvents day.
+        h.clock = max(h.clock, datetime(day.year, day.month, day.day, 8, tzinfo=UTC))
         roll = rng.random()
         if roll < 0.12 or len(people) < 10:
             oid, sector = rng.choice(orgs)
@@ -185,8 +191,11 @@ def realistic(n_events: int, seed: int = 1, region: str = "ostfold", start: date
                 h.mandate(mid, pid, oid, day + timedelta(days=rng.randint(5, 60)))
         elif roll < 0.13:
             oid, sector = rng.choice(orgs)
-            if rng.random() < 0.5:
+            which = rng.random()
+            if which < 0.4:
                 h.org_update(oid, rng.choice(SECTORS))
+            elif which < 0.55:  # a group moves to another focus area (or to none)
+                h.group_update(rng.choice(groups)[0], rng.choice((*AREAS, None)))
             elif people:
                 pid, poid, psector = rng.choice(people)
                 h.person(pid, poid, psector, rng.choice(["employee", "leader"]), updated=True)

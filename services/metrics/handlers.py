@@ -26,25 +26,36 @@ from services.metrics.store import areas_text, stamp, version
 Handler = Callable[[Batch, CloudEvent, DomainEvent], None]
 
 
-def _key(env: CloudEvent, **ids: str) -> dict:
+def _key(env: CloudEvent, **ids) -> dict:
     return {"region": env.region, **ids}
 
 
 # membership ------------------------------------------------------------------------------------
+# A registration or an update holds from its Norwegian calendar day on (the dated history in store.py): these facts
+# carry no business date, so the CloudEvents `time` decides where they fall.
 def organisation(b: Batch, env: CloudEvent, e: mb.OrganisationRegistered | mb.OrganisationUpdated) -> None:
+    ver = version(env)
     b.merge(t.organisations, _key(env, organisation_id=e.organisation_id), {"sector": e.sector.value},
-            group="org", ver=version(env))
+            group="org", ver=ver)
+    b.merge(t.org_sectors, _key(env, organisation_id=e.organisation_id, since=local_date(env.time)),
+            {"sector": e.sector.value}, group="hist", ver=ver)
 
 
 def person(b: Batch, env: CloudEvent, e: mb.PersonRegistered | mb.PersonUpdated) -> None:
+    ver = version(env)
     b.merge(t.people, _key(env, person_id=e.person_id),
             {"organisation_id": e.organisation_id, "sector": e.sector.value, "role_kind": e.role_kind.value},
-            group="person", ver=version(env))
+            group="person", ver=ver)
+    b.merge(t.person_roles, _key(env, person_id=e.person_id, since=local_date(env.time)),
+            {"role_kind": e.role_kind.value}, group="hist", ver=ver)
 
 
 def group(b: Batch, env: CloudEvent, e: mb.GroupFormed | mb.GroupUpdated) -> None:
+    ver = version(env)
     b.merge(t.groups, _key(env, group_id=e.group_id), {"kind": e.kind.value, "focus_area": e.focus_area},
-            group="group", ver=version(env))
+            group="group", ver=ver)
+    b.merge(t.group_areas, _key(env, group_id=e.group_id, since=local_date(env.time)),
+            {"focus_area": e.focus_area}, group="hist", ver=ver)
 
 
 def member_joined(b: Batch, env: CloudEvent, e: mb.MemberJoined) -> None:

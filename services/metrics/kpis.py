@@ -99,7 +99,7 @@ BASE: tuple[Kpi, ...] = (
     Kpi("sectors_represented", "Sectors represented", "sectors",
         "Distinct sectors among the organisations with an active member.",
         "count of distinct sectors of the organisations with an active member (each organisation's registered "
-        "sector; the sector recorded at joining for an organisation not registered)", lambda q: len([c for c in q.sector_members.values() if c]),
+        "sector as of the date; the sector recorded at joining for an organisation not registered)", lambda q: len([c for c in q.sector_members.values() if c]),
         group=_M),
     Kpi("sector_diversity", "Sector diversity", "0–1",
         "How evenly active members spread over the sectors present (Shannon evenness).",
@@ -112,7 +112,7 @@ BASE: tuple[Kpi, ...] = (
         group=_M),
     Kpi("decision_maker_share", "Decision-makers among members", "share",
         "Share of active members whose role in their own organisation is leader or decision-maker.",
-        "active members with role kind `leader` / active members", lambda q: ratio(q.leaders, q.members), group=_M),
+        "active members with role kind `leader` as of the date / active members", lambda q: ratio(q.leaders, q.members), group=_M),
     Kpi("gatherings_held", "Gatherings held", "gatherings", "Gatherings (common gatherings, workshops, company visits…) held.",
         "count of gatherings with held_on ≤ as-of (per focus area: tagged with it)", lambda q: q.gatherings_held, group=_R),
     Kpi("attendances", "Attendances", "attendances", "People present at held gatherings, counted per gathering.",

@@ -24,18 +24,37 @@ def _active(m, as_of: date):
     return and_(m.c.joined_on.is_not(None), m.c.joined_on <= as_of, or_(m.c.left_on.is_(None), m.c.left_on > as_of))
 
 
+def value_as_of(history, ident, region, as_of: date):
+    """An entity's value in a dated history (store.py) as of a date, as an SQL expression: the latest row's on or
+    before it, else the first row's (NULL without a row)."""
+    key, column = t.history_columns(history)
+    match = and_(history.c.region == region, key == ident)
+    latest = select(column).where(match, history.c.since <= as_of).order_by(history.c.since.desc()).limit(1)
+    first = select(column).where(match).order_by(history.c.since).limit(1)
+    return case((select(history.c.since).where(match, history.c.since <= as_of).exists(), latest.scalar_subquery()),
+                else_=first.scalar_subquery())
+
+
 def active_memberships(region: str, focus: str | None, as_of: date):
-    """Active memberships as of the date (of groups in the focus area when one is given)."""
-    m, p, g, o = t.memberships, t.people, t.groups, t.organisations
+    """Active memberships as of the date (of groups in the focus area on that date when one is given), with the
+    organisation's sector and the person's role kind of that date (those recorded at joining without a history)."""
+    m = t.memberships
     query = (select(m.c.membership_id, m.c.person_id, m.c.organisation_id, m.c.mandate_on,
-                    func.coalesce(o.c.sector, m.c.sector).label("sector"),  # the organisation's registered sector
-                    func.coalesce(p.c.role_kind, m.c.role_kind).label("role_kind"))
-             .select_from(m.outerjoin(p, and_(p.c.region == m.c.region, p.c.person_id == m.c.person_id))
-                          .outerjoin(o, and_(o.c.region == m.c.region, o.c.organisation_id == m.c.organisation_id)))
+                    func.coalesce(value_as_of(t.org_sectors, m.c.organisation_id, m.c.region, as_of), m.c.sector)
+                    .label("sector"),
+                    func.coalesce(value_as_of(t.person_roles, m.c.person_id, m.c.region, as_of), m.c.role_kind)
+                    .label("role_kind"))
              .where(m.c.region == region, _active(m, as_of)))
     if focus:
-        query = query.where(m.c.group_id.in_(select(g.c.group_id).where(g.c.region == region, g.c.focus_area == focus)))
+        query = query.where(value_as_of(t.group_areas, m.c.group_id, m.c.region, as_of) == focus)
     return query.subquery("active")
+
+
+def org_sectors(s: Session, region: str, as_of: date) -> dict[str, str | None]:
+    """Every registered organisation's sector as of the date."""
+    o = t.organisations
+    return dict(s.execute(select(o.c.organisation_id, value_as_of(t.org_sectors, o.c.organisation_id, o.c.region, as_of))
+                          .where(o.c.region == region)).all())
 
 
 def tie_pairs(region: str, focus: str | None, as_of: date):

@@ -43,12 +43,16 @@ def kpis_markdown() -> str:
              "- Every KPI is computed **as of a date** (default today). Business dates in the events decide where a fact "
              "falls in time: `joined_on`/`left_on`, `confirmed_on`, `held_on`, `published_at`, `proposed_on`, `decided_on`, "
              "`accepted_on`, `completed_on`, `period_end`, `baseline_date`; a communication counts on the day `published_at` "
-             "falls on in Norway (Europe/Oslo), not in UTC. Organisation and person facts have no business "
-             "date: the newest event (by CloudEvents `time`) holds.",
+             "falls on in Norway (Europe/Oslo), not in UTC.",
+             "- A person's role kind, an organisation's sector and a group's focus area carry no business date: a change "
+             "counts from the Norwegian calendar day of its event's CloudEvents `time` on, and earlier dates keep the "
+             "value they had. A registration holds for the whole past as well, since memberships are often recorded after "
+             "they began. Without a registration, the role kind and sector recorded when the member joined hold.",
              "- **Active membership** as of D: joined_on ≤ D and no left_on ≤ D.",
              "- **Per focus area**: memberships of groups with that focus area; gatherings and communications tagged with it; "
              "measures, expected effects and effect reports of that focus area; ties from gatherings tagged with it or from "
-             "measures of it. `members_active_share` counts attendance at any gathering of the region.",
+             "measures of it (a membership counts in the focus area its group had on the date). `members_active_share` "
+             "counts attendance at any gathering of the region.",
              "- A share with a zero denominator has no value (`null`), not 0.",
              "- Facts are kept per aggregate id and written by versioned upserts (event time, then event id), so any "
              "order of delivery, with duplicates, gives the same KPIs.",

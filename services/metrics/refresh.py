@@ -1,9 +1,9 @@
 """After a batch's facts are written: recompute the dated counters of every entity the batch may have changed.
 
-A membership's contributions read its person (role), its group (focus area), its organisation (sector) and its
-person's attendance; an organisation's read all its memberships; a measure's effects read all its reports and
-expected effects. So a batch that changes a person, a group, an organisation, a gathering's attendance or a
-correcting report refreshes those entities too.
+A membership's contributions read its person's role kind, its group's focus area and its organisation's sector, each
+as dated history (store.py), and its person's attendance; an organisation's read all its memberships and their
+groups' focus areas; a measure's effects read all its reports and expected effects. So a batch that changes a
+person, a group, an organisation, a gathering's attendance or a correcting report refreshes those entities too.
 """
 
 from __future__ import annotations
@@ -143,26 +143,45 @@ def _memberships(s: Session, touched: Touched, out) -> None:
         for chunk in _chunks(sorted(people)):
             for person_id, held_on in s.execute(_ATTENDED, {"region": region, "ids": chunk}):
                 attended[person_id].append(held_on)
+        roles = histories(s, t.person_roles, region, people)
+        sectors = histories(s, t.org_sectors, region, {r.organisation_id for r in rows if r.organisation_id})
+        areas = histories(s, t.group_areas, region, {r.group_id for r in rows if r.group_id})
         for row in rows:
-            out[region][f"m:{row.membership_id}"] = counters.membership(row, row.person_role or row.role_kind,
-                                                                         row.org_sector or row.sector,
-                                                                         row.focus_area, attended.get(row.person_id, []))
+            out[region][f"m:{row.membership_id}"] = counters.membership(
+                row, roles.get(row.person_id, []), sectors.get(row.organisation_id, []), areas.get(row.group_id, []),
+                attended.get(row.person_id, []))
         if touched.with_organisations:
             _organisations(s, region, {r.organisation_id for r in rows if r.organisation_id}, out)
     for region, orgs in _by_region(touched.organisations).items():
         _organisations(s, region, set(orgs), out)
 
 
+def histories(s: Session, table, region: str, ids: set[str]) -> dict[str, counters.History]:
+    """The dated history (store.py) of these people, organisations or groups: id -> [(since, value)] by date."""
+    ident, value = t.history_columns(table)
+    out: dict[str, counters.History] = defaultdict(list)
+    for chunk in _chunks(sorted(ids)):
+        for key, since, v in s.execute(select(ident, table.c.since, value).where(table.c.region == region, ident.in_(chunk))
+                                       .order_by(ident, table.c.since)):
+            out[key].append((since, v))
+    return out
+
+
 def _organisations(s: Session, region: str, orgs: set[str], out) -> None:
-    """An organisation's participation: the union of its memberships' spans, per scope."""
+    """An organisation's participation: the union of its memberships' spans, per scope (its groups' focus area of
+    each date)."""
     orgs = sorted(orgs)
-    spans: dict[str, dict[str, list]] = {o: defaultdict(list) for o in orgs}
+    rows = []
     for chunk in _chunks(orgs):
-        for org, joined_on, left_on, focus_area in s.execute(_MEMBERSHIPS_OF_ORGS, {"region": region, "ids": chunk}):
-            if joined_on is None or (left_on is not None and left_on <= joined_on):
-                continue
+        rows.extend(s.execute(_MEMBERSHIPS_OF_ORGS, {"region": region, "ids": chunk}))
+    areas = histories(s, t.group_areas, region, {group_id for *_, group_id in rows if group_id})
+    spans: dict[str, dict[str, list]] = {o: defaultdict(list) for o in orgs}
+    for org, joined_on, left_on, group_id in rows:
+        if joined_on is None or (left_on is not None and left_on <= joined_on):
+            continue
+        for start, end, focus_area in counters.segments(joined_on, left_on, areas.get(group_id) or [(None, None)]):
             for scope in ("", focus_area) if focus_area else ("",):
-                spans[org][scope].append((joined_on, left_on))
+                spans[org][scope].append((start, end))
     for org in orgs:
         out[region][f"o:{org}"] = counters.organisation(spans[org])
 
@@ -189,21 +208,13 @@ def _chunks(ids: list, size: int = CHUNK):
 
 
 _IDS = bindparam("ids", expanding=True)
-_m, _p, _g, _a, _r, _e = t.memberships, t.people, t.groups, t.attendances, t.reports, t.expectations
-_o = t.organisations
-# A member counts in its organisation's registered sector (the one recorded at joining when the organisation is
-# unknown), as the network does: the KPIs and the network agree after an organisation changes sector.
-_MEMBERSHIPS = (select(_m, _p.c.role_kind.label("person_role"), _g.c.focus_area, _o.c.sector.label("org_sector"))
-                .select_from(_m.outerjoin(_p, (_p.c.region == _m.c.region) & (_p.c.person_id == _m.c.person_id))
-                             .outerjoin(_g, (_g.c.region == _m.c.region) & (_g.c.group_id == _m.c.group_id))
-                             .outerjoin(_o, (_o.c.region == _m.c.region) & (_o.c.organisation_id == _m.c.organisation_id)))
-                .where(_m.c.region == bindparam("region"), _m.c.membership_id.in_(_IDS)))
+_m, _a, _r, _e = t.memberships, t.attendances, t.reports, t.expectations
+_MEMBERSHIPS = select(_m).where(_m.c.region == bindparam("region"), _m.c.membership_id.in_(_IDS))
 # Distinct spans only: an organisation's participation is the union of its memberships' spans, and a large
 # organisation has many memberships with the same dates.
-_MEMBERSHIPS_OF_ORGS = (select(_m.c.organisation_id, _m.c.joined_on, _m.c.left_on, _g.c.focus_area)
-                        .select_from(_m.outerjoin(_g, (_g.c.region == _m.c.region) & (_g.c.group_id == _m.c.group_id)))
+_MEMBERSHIPS_OF_ORGS = (select(_m.c.organisation_id, _m.c.joined_on, _m.c.left_on, _m.c.group_id)
                         .where(_m.c.region == bindparam("region"), _m.c.organisation_id.in_(_IDS))
-                        .group_by(_m.c.organisation_id, _m.c.joined_on, _m.c.left_on, _g.c.focus_area))
+                        .group_by(_m.c.organisation_id, _m.c.joined_on, _m.c.left_on, _m.c.group_id))
 _ATTENDED = select(_a.c.person_id, _a.c.held_on).where(_a.c.region == bindparam("region"),
                                                      _a.c.person_id.in_(_IDS)).distinct()
 _REPORTS_OF = select(_r.c.report_id, _r.c.measure_id, _r.c.focus_area, _r.c.indicator, _r.c.value, _r.c.period_end).where(

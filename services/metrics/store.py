@@ -37,6 +37,24 @@ people = Table("mx_people", metadata, *_key("person_id"),
                _v("person"))
 groups = Table("mx_groups", metadata, *_key("group_id"),
                Column("kind", String(40)), Column("focus_area", String(64)), _v("group"))
+# What a person's role kind, an organisation's sector and a group's focus area were from a date on: one row per
+# entity and day of a registration or an update (the event's Norwegian calendar day; the newest event of the day
+# wins). The value of a date is that of the latest row on or before it; before the first row, the first row's, so a
+# registration holds for the whole past (memberships are often recorded after they began). Counters and the
+# network read these; the rows above hold the newest values.
+def _history(name: str, ident: str, column: Column) -> Table:
+    return Table(name, metadata, *_key(ident), Column("since", Date, primary_key=True), column, _v("hist"))
+
+
+def history_columns(table: Table) -> tuple[Column, Column]:
+    """The id and the value column of a dated history table."""
+    region, ident, since, value, version = table.c
+    return ident, value
+
+
+person_roles = _history("mx_person_roles", "person_id", Column("role_kind", String(40)))
+org_sectors = _history("mx_org_sectors", "organisation_id", Column("sector", String(40)))
+group_areas = _history("mx_group_areas", "group_id", Column("focus_area", String(64)))
 memberships = Table("mx_memberships", metadata, *_key("membership_id"),
                     Column("group_id", String(64), index=True), Column("person_id", String(64), index=True),
                     Column("organisation_id", String(64)), Column("sector", String(40)), Column("role_kind", String(40)),
@@ -146,10 +164,9 @@ positions = Table("mx_positions", metadata, Column("source", String(32), primary
 # The fact tables, written by the consumers' versioned merges; every other projection is derived from them. While
 # mx_derive_pending has a row, their secondary indexes are absent on SQLite (derive.mark_pending): a migration that
 # changes one must not assume it exists.
-FACTS = (organisations, people, groups, memberships, gatherings, attendances, communications, measures, expectations,
-         reports)
-PROJECTIONS = (organisations, people, groups, memberships, gatherings, attendances, ties, pairs, pair_firsts, pair_orgs, area_pairs, communications,
-               measures, expectations, reports, contributions, counts)
+FACTS = (organisations, people, groups, person_roles, org_sectors, group_areas, memberships, gatherings, attendances,
+         communications, measures, expectations, reports)
+PROJECTIONS = (*FACTS, ties, pairs, pair_firsts, pair_orgs, area_pairs, contributions, counts)
 
 goals = Table("goals", metadata, Column("goal_id", String(36), primary_key=True),
               Column("region", String(64), nullable=False, index=True), Column("title", String(200), nullable=False),

@@ -18,7 +18,7 @@ from kf.runtime.service import ServiceRuntime
 from services.metrics import store as t
 from services.metrics.goals import GoalRuleBroken, GoalSpec, check_goal, evaluate, month_ends, period_ends
 from services.metrics.kpis import PARTS, Kpi, catalogue
-from services.metrics.queries import active_memberships, quantities, source_ties
+from services.metrics.queries import active_memberships, org_sectors, quantities, source_ties
 
 MAX_POINTS = 600
 
@@ -230,8 +230,7 @@ class MetricsUseCases:
                 edge["weight"] += 1
                 edge["origins"][origin] += 1
                 edge["cross_sector"] = edge["cross_sector"] or bool(crosses)
-            known = dict(s.execute(select(t.organisations.c.organisation_id, t.organisations.c.sector)
-                                   .where(t.organisations.c.region == region)).all())
+            known = org_sectors(s, region, as_of)
         graph = nx.Graph()
         ids = sorted(set(members) | {i for edge in edges for i in edge})
         graph.add_nodes_from(ids)

@@ -13,7 +13,7 @@ from bench.history import History, small_forum
 from kf.regiondata import load_region
 from services.metrics.handlers import apply_envelopes
 from services.metrics.kpis import density, median_or_none, shannon_evenness
-from services.metrics.queries import kpi_values, kpi_values_from_facts
+from services.metrics.queries import kpi_values, kpi_values_from_facts, org_sectors
 from services.metrics.store import metadata
 
 REGION = load_region("ostfold")
@@ -127,6 +127,45 @@ def test_members_count_in_their_organisations_registered_sector(tmp_path, derive
         for read in (kpi_values, kpi_values_from_facts):
             v = read(s, REGION, None, date(2021, 6, 30))
             assert (v["sectors_represented"], v["sector_diversity"]) == (2, pytest.approx(1.0)), read
+    engine.dispose()
+
+
+@pytest.mark.parametrize("derive", [True, False], ids=["batch by batch", "derived at once"])
+def test_a_change_of_role_sector_or_focus_area_counts_from_its_day_on(tmp_path, derive):
+    # Registered in 2020 for memberships that began in 2019: a registration holds for the whole past. The updates
+    # carry no business date, so each counts from the Norwegian day of its CloudEvents time on, not for the past.
+    from kf.contracts import membership as mb
+    h = History()
+    h.group("g1", "inclusion")
+    for oid in ("o1", "o2"):
+        h.org(oid, "county")
+        h.person(f"p-{oid}", oid, "county")
+        h.join(f"m-{oid}", "g1", f"p-{oid}", oid, "county", date(2019, 6, 3))
+    h.add(mb.PersonUpdated(person_id="p-o1", organisation_id="o1", sector="county", role_kind="leader"), "p-o1",
+          at=datetime(2021, 3, 9, 23, 30, tzinfo=UTC))  # 00:30 on 10 March in Oslo
+    h.add(mb.OrganisationUpdated(organisation_id="o2", name="Org o2", sector="municipality"), "o2",
+          at=datetime(2021, 5, 1, 9, tzinfo=UTC))
+    h.add(mb.GroupUpdated(group_id="g1", name="Group g1", kind="competence", focus_area="lifelong_learning"), "g1",
+          at=datetime(2021, 9, 1, 9, tzinfo=UTC))
+    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    metadata.create_all(engine)
+    with Session(engine) as s:
+        apply_envelopes(s, h.events, ["ostfold"], batch_size=1, derive=derive)
+        for read in (kpi_values, kpi_values_from_facts):
+            def v(kpi, on, focus=None):
+                return read(s, REGION, focus, on)[kpi]
+            assert (v("members", date(2019, 6, 3)), v("decision_maker_share", date(2019, 6, 3))) == (2, 0.0), read
+            assert v("decision_maker_share", date(2021, 3, 9)) == 0.0, read
+            assert v("decision_maker_share", date(2021, 3, 10)) == 0.5, read
+            assert v("sectors_represented", date(2021, 4, 30)) == 1, read
+            assert v("sectors_represented", date(2021, 5, 1)) == 2, read
+            assert v("sector_diversity", date(2021, 5, 1)) == pytest.approx(1.0), read
+            for on, inclusion, lifelong in ((date(2019, 6, 3), 2, 0), (date(2021, 8, 31), 2, 0), (date(2021, 9, 1), 0, 2)):
+                assert (v("members", on, "inclusion"), v("members", on, "lifelong_learning")) == (inclusion, lifelong), (read, on)
+                assert (v("organisations", on, "inclusion"), v("organisations", on, "lifelong_learning")) == (inclusion, lifelong)
+            assert v("members", date(2021, 9, 1)) == 2, read
+        assert org_sectors(s, "ostfold", date(2021, 4, 30)) == {"o1": "county", "o2": "county"}
+        assert org_sectors(s, "ostfold", date(2021, 5, 1)) == {"o1": "county", "o2": "municipality"}
     engine.dispose()
 
 

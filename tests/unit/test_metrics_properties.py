@@ -25,7 +25,8 @@ from services.metrics.queries import kpi_values, kpi_values_from_facts
 from services.metrics.store import metadata
 
 REGION = load_region("ostfold")
-DATES = (date(2019, 3, 20), date(2019, 9, 30), date(2030, 1, 1))
+# Before, between and after the generated updates of roles, sectors and focus areas (dated history).
+DATES = (date(2019, 3, 4), date(2019, 3, 20), date(2019, 9, 30), date(2030, 1, 1))
 
 
 def kpis_after(envelopes, batch_size: int, derive: bool = True) -> dict:

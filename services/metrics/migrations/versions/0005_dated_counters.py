@@ -5,12 +5,12 @@ Revision ID: 0005_metrics
 Revises: 0004_metrics
 Create Date: 2026-11-28 05:40:00
 
-The counters are filled from the fact tables already there, so no replay is needed. Unlike the schema, this fill
-uses the service's code of the day (services.metrics.refresh), as `kf replay metrics` would.
+The counters are filled from the fact tables already there, so no replay is needed: revision 0006 marks them for a
+derive, which the service runs with its code of the day before it consumes (`consumers.finish_pending_derive`). This
+revision first called that code itself, which broke once the code read tables of later revisions.
 """
 from alembic import op
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 
 revision = '0005_metrics'
@@ -90,10 +90,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_mx_effect_reports_measure', ['region', 'measure_id'], unique=False)
     with op.batch_alter_table('mx_effect_expectations', schema=None) as batch_op:
         batch_op.create_index('ix_mx_effect_expectations_measure', ['region', 'measure_id'], unique=False)
-    from services.metrics.refresh import rebuild
-    session = Session(bind=op.get_bind())
-    rebuild(session)
-    session.flush()
 
 
 def downgrade() -> None:

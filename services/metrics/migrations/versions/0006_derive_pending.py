@@ -1,5 +1,7 @@
 """a marker row while the derived tables lag the facts (a replay derives them once at the end)
 
+Set at once where 0005 left the counters empty beside facts.
+
 Revision ID: 0006_metrics
 Revises: 0005_metrics
 Create Date: 2026-11-28 10:50:00
@@ -20,6 +22,11 @@ def upgrade() -> None:
     sa.Column('since', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
+    # Counters that 0005 created empty beside facts: derived when the service starts.
+    op.execute("INSERT INTO mx_derive_pending (name, since) SELECT 'replay', CURRENT_TIMESTAMP "
+               "WHERE NOT EXISTS (SELECT 1 FROM mx_counts) AND (EXISTS (SELECT 1 FROM mx_memberships) "
+               "OR EXISTS (SELECT 1 FROM mx_gatherings) OR EXISTS (SELECT 1 FROM mx_communications) "
+               "OR EXISTS (SELECT 1 FROM mx_measures) OR EXISTS (SELECT 1 FROM mx_effect_reports))")
 
 
 def downgrade() -> None:
