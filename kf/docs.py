@@ -9,6 +9,7 @@ from pathlib import Path
 
 import kf.contracts
 from kf.contracts.catalog import registered_events
+from kf.contracts.subjects import DUPLICATE_WINDOW_SECONDS
 from kf.registry import available_services
 from kf.runtime.settings import settings_reference
 
@@ -46,7 +47,8 @@ def events_markdown() -> str:
              "Every event travels as a CloudEvents 1.0 structured JSON message (`specversion`, `id`, `source` = "
              "`/REGION/SERVICE`, `type`, `time`, `subject` = the aggregate id, `datacontenttype`, `region`, `data`) on the "
              "NATS subject `kf.REGION.SERVICE.AGGREGATE.EVENT`, in the owning service's stream (`KF_SERVICE`, subjects "
-             "`kf.*.SERVICE.>`, duplicate window 120 s; the outbox relay sets `Nats-Msg-Id` to the event id).\n",
+             f"`kf.*.SERVICE.>`, duplicate window {DUPLICATE_WINDOW_SECONDS / 3600:g} h; the outbox relay sets `Nats-Msg-Id` to "
+             "the event id).\n",
              "Events carry ids, sectors and roles, never names or e-mail addresses of people.\n"]
     service = None
     for model in registered_events():

@@ -7,7 +7,10 @@ import re
 SERVICES: tuple[str, ...] = ("membership", "events", "measures", "metrics")
 DEAD_LETTER_STREAM = "KF_DEADLETTER"
 DEAD_LETTER_PREFIX = "kfdlq"
-DUPLICATE_WINDOW_SECONDS = 120.0
+# The outbox relay republishes a row it published but could not mark sent (a crash, a database outage); JetStream
+# drops the copy only within this window, so it covers a day-long outage, not JetStream's default 2 minutes. The
+# server keeps each message id for that long: a few MB for a forum's day of events.
+DUPLICATE_WINDOW_SECONDS = 24 * 3600.0
 _TOKEN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 

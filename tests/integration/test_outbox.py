@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 
-from kf.contracts.subjects import stream_name
+import nats
+from nats.js.api import StorageType, StreamConfig
+
+from kf.contracts.subjects import DUPLICATE_WINDOW_SECONDS, stream_name, stream_subjects
+from kf.runtime.broker import ensure_stream
 from kf.runtime.outbox import OutboxRelay, pending_count
 from kf.testing.fixtures import auth
 from kf.testing.streams import read_stream, wait_until
@@ -65,3 +70,20 @@ def test_a_relay_crash_after_publishing_does_not_duplicate(service_app, nats_ser
     assert pending_count(runtime.db) == 0
     msgs = read_stream(nats_server.url, stream_name("membership"))
     assert len(msgs) == 5 and len({m.headers["Nats-Msg-Id"] for m in msgs}) == 5
+
+
+def test_a_stream_made_with_the_old_two_minute_window_is_widened_at_the_next_start(nats_server):
+    """A relay that republishes an unmarked row after a long outage relies on the duplicate window: a stream created
+    by an earlier version with JetStream's 2 minutes gets the current window when the service starts again."""
+    async def scenario() -> float:
+        nc = await nats.connect(nats_server.url)
+        js = nc.jetstream()
+        try:
+            await js.add_stream(StreamConfig(name=stream_name("membership"), subjects=stream_subjects("membership"),
+                                             storage=StorageType.FILE, duplicate_window=120.0))
+            await ensure_stream(js, "membership")
+            return (await js.stream_info(stream_name("membership"))).config.duplicate_window
+        finally:
+            await nc.close()
+
+    assert asyncio.run(scenario()) == DUPLICATE_WINDOW_SECONDS >= 24 * 3600
