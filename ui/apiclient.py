@@ -73,7 +73,7 @@ def _request(endpoint: Endpoint, method: str, path: str, *, params: dict | None 
                                  timeout=endpoint.timeout)
     except httpx.TimeoutException:
         raise ServiceUnavailable(endpoint.service, endpoint.base_url, "timed out") from None
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise ServiceUnavailable(endpoint.service, endpoint.base_url, type(exc).__name__) from None
     if response.status_code >= 500:
         raise ServiceUnavailable(endpoint.service, endpoint.base_url, f"HTTP {response.status_code}")

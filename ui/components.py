@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from ui.apiclient import ApiError, ServiceUnavailable
-from ui.i18n import language, t
+from ui.i18n import has_key, language, t
 from ui.shell import report_problem
 
 STATUS_COLOURS = {
@@ -57,6 +58,45 @@ def fmt_number(value: Any, unit: str | None = None) -> str:
     if language() == "nb":
         text = text.replace(",", "\u202f").replace(".", ",")
     return text
+
+
+def fmt_date(value: date | str | None) -> str:
+    """A date as the reader writes it: `31.12.2025` in Norwegian, ISO `2025-12-31` in English; text that is no date
+    is shown as it is, nothing as `–`."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, datetime):
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return str(value)
+    return day.strftime("%d.%m.%Y") if language() == "nb" else day.isoformat()
+
+
+def fmt_unit(unit: str | None) -> str:
+    """A KPI's unit (`members`, `share`, …) in the reader's language; an unknown unit as the API wrote it."""
+    if not unit:
+        return ""
+    return t(f"unit.{unit}") if has_key(f"unit.{unit}") else unit
+
+
+def fmt_change(change: float, unit: str | None = None) -> str | None:
+    """A signed change as the reader writes it (shares in percentage points); None when it rounds to nothing."""
+    if unit == "share":
+        points = round(change * 100, 1)
+        if points == 0:
+            return None
+        text = f"{abs(points):.1f}".removesuffix(".0")
+        if language() == "nb":
+            text = text.replace(".", ",")
+        return ("+" if points > 0 else "-") + t("unit.percentage_points", value=text)
+    if round(change, 2) == 0:
+        return None
+    return ("+" if change > 0 else "-") + fmt_number(abs(round(change, 2)), unit)
 
 
 class FieldForm:

@@ -5,12 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-import streamlit as st
-
 from ui.i18n import has_key, t
 from ui.shell import Context, fetch, fetch_items
-
-_INDICATORS = "_kf_indicator_names"
 
 
 def previous_quarter_end(day: date) -> date:
@@ -35,27 +31,32 @@ def kpis(ctx: Context, *, as_of: date | None = None, focus_area: str | None = No
 
 
 def indicators(ctx: Context) -> dict[str, dict] | None:
-    """The region's effect indicators by id, named in the chosen language (region data from the measures API).
-
-    Kept for this run so KPI labels of `effect.<indicator>` can use the region's own names.
-    """
+    """The region's effect indicators by id, named in the chosen language (region data from the measures API)."""
     answer = fetch(ctx, "measures", "/indicators", region=ctx.region)
     if answer is None:
         return None
-    found = {i["id"]: {**i, "name": i.get(f"name_{ctx.lang}") or i.get("name_nb") or i["id"]} for i in answer}
-    st.session_state[_INDICATORS] = {k: v["name"] for k, v in found.items()}
-    return found
+    return {i["id"]: {**i, "name": i.get(f"name_{ctx.lang}") or i.get("name_nb") or i["id"]} for i in answer}
 
 
-def kpi_label(kpi: dict | str) -> str:
-    """A KPI's name from the translation table (effects: the region's indicator name), else the API's name."""
+def kpi_label(ctx: Context, kpi: dict | str) -> str:
+    """A KPI's name from the translation table (effects: the region's indicator name), else the API's name.
+
+    The indicator names are read for the context's region and language whenever an effect KPI is named (a cached
+    read), so a label never depends on which page ran before or on the language of an earlier run.
+    """
     kpi_id = kpi if isinstance(kpi, str) else kpi["id"]
     if has_key(f"kpi.{kpi_id}"):
         return t(f"kpi.{kpi_id}")
-    indicator_names = st.session_state.get(_INDICATORS) or {}
-    if kpi_id.startswith("effect.") and kpi_id.removeprefix("effect.") in indicator_names:
-        return indicator_names[kpi_id.removeprefix("effect.")]
+    if kpi_id.startswith("effect."):
+        indicator = (indicators(ctx) or {}).get(kpi_id.removeprefix("effect."))
+        if indicator is not None:
+            return indicator["name"]
     return kpi_id if isinstance(kpi, str) else str(kpi.get("name") or kpi_id)
+
+
+def kpi_units(kpis: dict[str, dict] | None) -> dict[str, str]:
+    """Each KPI's unit (`share`, `members`, …) by id, from a `kpis()` answer."""
+    return {kpi_id: kpi.get("unit") or "" for kpi_id, kpi in (kpis or {}).items()}
 
 
 def series(ctx: Context, kpi_id: str, *, start: date, end: date, focus_area: str | None = None,

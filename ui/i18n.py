@@ -24,6 +24,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "control.token_help": {"nb": "Nøkkelen du har fått fra administratoren (Bearer-token).",
                            "en": "The token your administrator gave you (bearer token)."},
     "control.choose": {"nb": "Velg en eller flere", "en": "Choose one or more"},
+    "control.token_invalid": {
+        "nb": "Feltet «API-nøkkel» kan bare inneholde vanlige tegn (A–Z, a–z, 0–9 og tegn som - . _ ~ + / =), ikke æ, ø, å, "
+              "lange tankestreker eller andre spesialtegn. Sjekk at du har limt inn hele nøkkelen slik du fikk den.",
+        "en": "The “API token” field may only hold plain characters (A–Z, a–z, 0–9 and signs like - . _ ~ + / =), not "
+              "letters such as æ, ø, å, long dashes or other special characters. Check that you pasted the whole token "
+              "as you got it."},
     "control.token_needed": {"nb": "Skriv inn API-nøkkelen din i sidefeltet for å se tallene.",
                              "en": "Enter your API token in the sidebar to see the figures."},
     # services and problems
@@ -35,6 +41,11 @@ TEXTS: dict[str, dict[str, str]] = {
                           "en": "{service} ({name}) does not answer ({url}: {reason}). The page shows what it can without it."},
     "error.unauthenticated": {"nb": "{service} godtar ikke API-nøkkelen: {message}. Skriv inn en gyldig nøkkel i sidefeltet.",
                               "en": "{service} does not accept the API token: {message}. Enter a valid token in the sidebar."},
+    "error.unauthenticated_configured": {
+        "nb": "{service} godtar ikke API-nøkkelen dashbordet er satt opp med: {message}. Be den som drifter dashbordet "
+              "om å rette innstillingen KF_UI_TOKEN.",
+        "en": "{service} does not accept the API token the dashboard is configured with: {message}. Ask the person who "
+              "runs the dashboard to fix the KF_UI_TOKEN setting."},
     "error.forbidden": {"nb": "{service} nekter tilgang: {message}", "en": "{service} refuses access: {message}"},
     "error.refused": {"nb": "{service} avviste forespørselen ({status}): {message}",
                       "en": "{service} refused the request ({status}): {message}"},
@@ -55,6 +66,35 @@ TEXTS: dict[str, dict[str, str]] = {
     "goal.progress_unknown": {"nb": "Fremdrift ukjent", "en": "Progress unknown"},
     "goal.forecast_vs_target": {"nb": "Prognose {forecast} mot mål {target} innen {date}",
                                 "en": "Forecast {forecast} against target {target} by {date}"},
+    "goal.before_baseline": {
+        "nb": "Datoen {as_of} ligger før målets utgangsdato {baseline}, så det er ingen utvikling å vise ennå. "
+              "Velg en senere dato for å se grafen.",
+        "en": "{as_of} is before the goal's baseline date {baseline}, so there is no development to show yet. "
+              "Choose a later date to see the chart."},
+    # why a goal has its status (ui/explain.py), from the evaluation's numbers
+    "explain.achieved": {"nb": "Nåverdien {current} har nådd målverdien {target}.",
+                         "en": "The current value {current} has reached the target {target}."},
+    "explain.too_few": {"nb": "Det finnes {count} månedsverdier siden utgangsdatoen {since}; det trengs minst 2 for å "
+                              "lage en prognose.",
+                        "en": "There are {count} month-end values since the baseline date {since}; at least 2 are "
+                              "needed for a forecast."},
+    "explain.no_time": {"nb": "Det har ikke gått tid siden utgangsdatoen, så den årlige vekstraten kan ikke beregnes ennå.",
+                        "en": "No time has passed since the baseline date, so the annual growth rate cannot be computed yet."},
+    "explain.cagr_beyond": {"nb": "Endringen siden utgangsdatoen er for stor til å regnes om til en årlig vekstrate "
+                                  "(R er uendelig).",
+                            "en": "The change since the baseline date is too large to express as an annual growth rate "
+                                  "(R is infinite)."},
+    "explain.cagr": {"nb": "Observert årlig vekst (CAGR) er {observed}, mens målet krever {required} per år; "
+                           "forholdet R er {ratio}.",
+                     "en": "The observed annual growth (CAGR) is {observed}, while the target needs {required} a year; "
+                           "the ratio R is {ratio}."},
+    "explain.linear": {"nb": "Trenden gjennom {count} månedsverdier {trend} og gir prognosen {forecast} på måldatoen "
+                             "{date}; R = (prognose − utgangsverdi) / (målverdi − utgangsverdi) = {ratio}.",
+                       "en": "The trend through {count} month-end values {trend} and gives the forecast {forecast} on "
+                             "the target date {date}; R = (forecast − baseline) / (target − baseline) = {ratio}."},
+    "explain.rising": {"nb": "stiger med {slope} per år", "en": "rises by {slope} a year"},
+    "explain.falling": {"nb": "synker med {slope} per år", "en": "falls by {slope} a year"},
+    "explain.flat": {"nb": "er flat", "en": "is flat"},
     # overview
     "overview.title": {"nb": "Oversikt", "en": "Overview"},
     "overview.as_of": {"nb": "Tall per {date}; endring siden forrige kvartal ({before}).",
@@ -71,6 +111,22 @@ TEXTS: dict[str, dict[str, str]] = {
     "kpi.col.previous": {"nb": "Forrige kvartalsslutt", "en": "Previous quarter end"},
     "kpi.col.unit": {"nb": "Enhet", "en": "Unit"},
     "kpi.col.as_of": {"nb": "Per dato", "en": "As of"},
+    # KPI units (the metrics catalogue's `unit`)
+    "unit.members": {"nb": "medlemmer", "en": "members"},
+    "unit.organisations": {"nb": "organisasjoner", "en": "organisations"},
+    "unit.sectors": {"nb": "sektorer", "en": "sectors"},
+    "unit.0–1": {"nb": "indeks 0–1", "en": "index 0–1"},
+    "unit.share": {"nb": "andel", "en": "share"},
+    "unit.gatherings": {"nb": "samlinger", "en": "gatherings"},
+    "unit.attendances": {"nb": "oppmøter", "en": "attendances"},
+    "unit.pairs": {"nb": "par", "en": "pairs"},
+    "unit.communications": {"nb": "publiseringer", "en": "communications"},
+    "unit.people": {"nb": "personer", "en": "people"},
+    "unit.measures": {"nb": "tiltak", "en": "measures"},
+    "unit.days": {"nb": "dager", "en": "days"},
+    "unit.places": {"nb": "plasser", "en": "places"},
+    "unit.companies": {"nb": "bedrifter", "en": "companies"},
+    "unit.percentage_points": {"nb": "{value} prosentpoeng", "en": "{value} percentage points"},
     # shared actions and results
     "action.register": {"nb": "Registrer", "en": "Register"},
     "action.schedule": {"nb": "Planlegg samling", "en": "Schedule gathering"},
@@ -141,6 +197,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "measures.filter_text": {"nb": "Søk i tittel og beskrivelse", "en": "Search title and description"},
     "measures.choose": {"nb": "Vis tiltak", "en": "Show measure"},
     "measures.state_line": {"nb": "Status: {state} siden {since}", "en": "State: {state} since {since}"},
+    "measures.left_out": {"nb": "{count} tiltak foreslått etter {date} er ikke med.",
+                          "en": "{count} measure(s) proposed after {date} are left out."},
     "measures.history": {"nb": "Historikk", "en": "History"},
     "measures.effects": {"nb": "Rapportert mot forventet effekt", "en": "Reported against expected effects"},
     "measures.no_effects": {"nb": "Ingen forventede eller rapporterte effekter.", "en": "No expected or reported effects."},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import httpx
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -19,9 +20,28 @@ class UiSettings(BaseSettings):
     events_url: str = Field("http://127.0.0.1:8102", description="Base URL of the events service")
     measures_url: str = Field("http://127.0.0.1:8103", description="Base URL of the measures service")
     metrics_url: str = Field("http://127.0.0.1:8104", description="Base URL of the metrics service")
-    token: SecretStr | None = Field(None, description="Bearer token for the APIs; when empty the dashboard asks for one")
+    token: SecretStr | None = Field(None, description="Bearer token for the APIs; when unset or empty the dashboard asks for one")
     regions: Annotated[list[str], NoDecode] = Field(["ostfold"], description="Regions to choose from, comma-separated")
     timeout_seconds: float = Field(5.0, gt=0, le=60, description="HTTP timeout per API call")
+
+    @field_validator("membership_url", "events_url", "measures_url", "metrics_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not is_http_url(value):
+            raise ValueError(f"must be an http:// or https:// URL such as http://127.0.0.1:8104, not {value!r}")
+        return value.strip()
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _clean_token(cls, value: object) -> object:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str):
+            cleaned = clean_token(value)  # an empty value (an empty secret) counts as unset
+            if cleaned is None and value.strip():
+                raise ValueError("may only hold printable ASCII characters (letters, digits, - . _ ~ + / =)")
+            return cleaned
+        return value
 
     @field_validator("regions", mode="before")
     @classmethod
@@ -42,6 +62,27 @@ class UiSettings(BaseSettings):
 
     def urls(self) -> dict[str, str]:
         return {service: self.url(service) for service in SERVICES}
+
+
+def is_http_url(value: str) -> bool:
+    """An absolute http(s) URL with a host, without spaces: what httpx can send a request to."""
+    text = value.strip()
+    if not text or any(c.isspace() for c in text):
+        return False
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, ValueError):
+        return False
+    return url.scheme in ("http", "https") and bool(url.host)
+
+
+def clean_token(value: str | None) -> str | None:
+    """A token as it can be sent: surrounding spaces dropped, None when empty or when it holds characters an HTTP
+    header cannot carry (anything but printable ASCII); tell the two apart with `value.strip()`."""
+    text = (value or "").strip()
+    if not text or not all(" " <= c <= "~" for c in text):
+        return None
+    return text
 
 
 def load_settings() -> UiSettings:

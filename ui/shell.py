@@ -11,7 +11,7 @@ import streamlit as st
 from ui import apiclient
 from ui.apiclient import ApiError, Endpoint, ServiceUnavailable
 from ui.i18n import LANGUAGES, t
-from ui.settings import UiSettings, load_settings
+from ui.settings import UiSettings, clean_token, load_settings
 
 _SHOWN = "_kf_shown_problems"
 
@@ -25,6 +25,7 @@ class Context:
     as_of: date
     token: str | None
     settings: UiSettings
+    token_from_settings: bool = False  # KF_UI_TOKEN, which only the operator can change
 
     def endpoint(self, service: str) -> Endpoint:
         return Endpoint(service, self.settings.url(service), self.token, self.settings.timeout_seconds)
@@ -48,17 +49,28 @@ def render_controls(settings: UiSettings) -> None:
                    format_func=lambda code: LANGUAGES[code])
     if settings.token is None:
         st.sidebar.text_input(t("control.token"), key="token", type="password", help=t("control.token_help"))
+        typed = st.session_state.get("token") or ""
+        if typed.strip() and clean_token(typed) is None:
+            st.sidebar.error(t("control.token_invalid"), icon=":material/key_off:")
 
 
 def current() -> Context:
     settings = load_settings()
-    token = settings.token.get_secret_value() if settings.token else (st.session_state.get("token") or None)
+    if settings.token is not None:
+        token, from_settings = settings.token.get_secret_value(), True
+    else:
+        token, from_settings = clean_token(st.session_state.get("token")), False
     as_of = st.session_state.get("as_of") or date.today()
     return Context(lang=st.session_state.get("lang", "nb"), region=st.session_state.get("region", settings.regions[0]),
-                   as_of=as_of, token=token, settings=settings)
+                   as_of=as_of, token=token, settings=settings, token_from_settings=from_settings)
 
 
-def report_problem(exc: Exception) -> None:
+def is_down(service: str) -> bool:
+    """Whether this run already found the service not answering (then its other reads are not tried)."""
+    return ("down", service) in st.session_state.get(_SHOWN, set())
+
+
+def report_problem(exc: Exception, ctx: Context | None = None) -> None:
     """Name what went wrong in the user's words, once per run and service; never a stack trace."""
     shown: set = st.session_state.setdefault(_SHOWN, set())
     if isinstance(exc, ServiceUnavailable):
@@ -69,7 +81,9 @@ def report_problem(exc: Exception) -> None:
     elif isinstance(exc, ApiError):
         key = ("refused", exc.service, exc.status)
         if key not in shown:
-            if exc.status == 401:
+            if exc.status == 401 and ctx is not None and ctx.token_from_settings:
+                st.warning(t("error.unauthenticated_configured", service=t(f"service.{exc.service}"), message=exc.message))
+            elif exc.status == 401:
                 st.warning(t("error.unauthenticated", service=t(f"service.{exc.service}"), message=exc.message))
             elif exc.status == 403:
                 st.warning(t("error.forbidden", service=t(f"service.{exc.service}"), message=exc.message))
@@ -81,11 +95,16 @@ def report_problem(exc: Exception) -> None:
 
 
 def fetch(ctx: Context, service: str, path: str, **params: Any) -> Any | None:
-    """A cached read; on failure the problem is shown and None returned, so the page shows what it can."""
+    """A cached read; on failure the problem is shown and None returned, so the page shows what it can.
+
+    A service that did not answer earlier in this run is not asked again (a hanging one would cost a timeout a read).
+    """
+    if is_down(service):
+        return None
     try:
         return apiclient.get(ctx.endpoint(service), path, **params)
     except (ServiceUnavailable, ApiError) as exc:
-        report_problem(exc)
+        report_problem(exc, ctx)
         return None
 
 

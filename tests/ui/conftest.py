@@ -6,11 +6,13 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from kf.embedded.ports import free_port
 from kf.testing.fixtures import TOKENS
+from tests.ui.fakes import URLS, FakeServices
 from tests.ui.seed import Seeded, seed
 from tests.ui.stack import Stack, start_stack
 from ui.settings import SERVICES
@@ -57,5 +59,25 @@ def dashboard(monkeypatch: pytest.MonkeyPatch):
             monkeypatch.setenv(name, value)
         clear_cache()
         return AppTest.from_file(APP, default_timeout=30)
+
+    return make
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeServices:
+    """The four services answered in-process (see `tests/ui/fakes.py`); edit `fake.routes` to change an answer."""
+    services = FakeServices()
+    monkeypatch.setattr(httpx, "request", services)
+    return services
+
+
+@pytest.fixture
+def fake_dashboard(fake: FakeServices, dashboard):
+    """Make an AppTest of the dashboard against the fake services; `token=None` leaves KF_UI_TOKEN unset."""
+    def make(token: str | None = "tok", **env: str) -> AppTest:
+        settings = {f"KF_UI_{name.upper()}_URL": url for name, url in URLS.items()}
+        if token is not None:
+            settings["KF_UI_TOKEN"] = token
+        return dashboard({**settings, **env})
 
     return make

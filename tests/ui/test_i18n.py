@@ -57,6 +57,7 @@ def test_every_key_a_page_asks_for_exists():
     ("event", [cls.short_name() for cls in vars(measure_events).values()
                if isinstance(cls, type) and issubclass(cls, DomainEvent) and getattr(cls, "event", None)]),
     ("kpi", [k.id for k in catalogue(load_region("ostfold")) if not k.id.startswith("effect.")]),
+    ("unit", sorted({k.unit for region in ("ostfold", "vestfold-telemark") for k in catalogue(load_region(region))})),
 ])
 def test_every_value_the_services_send_has_a_label(prefix: str, values: list[str]):
     assert values

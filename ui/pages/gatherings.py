@@ -9,7 +9,7 @@ import streamlit as st
 
 from ui import data, shell
 from ui.charts import SECTOR_COLOURS
-from ui.components import csv_download, fmt_number
+from ui.components import csv_download, fmt_date, fmt_number
 from ui.i18n import t
 
 HEADLINE = ("gatherings_held", "attendances", "members_active_share", "communications_published", "communication_reach")
@@ -21,7 +21,7 @@ def sector_mix_figure(gatherings: list[dict]) -> go.Figure:
     seen: Counter = Counter()
     labels = []
     for g, _ in counts:  # one bar per gathering even when two were held the same day
-        day = g.get("held_on") or g["starts_at"][:10]
+        day = fmt_date(g.get("held_on") or g["starts_at"][:10])
         seen[day] += 1
         labels.append(day if seen[day] == 1 else f"{day} ({seen[day]})")
     fig = go.Figure()
@@ -67,7 +67,7 @@ def render() -> None:
     if kpis is not None:
         present = [k for k in HEADLINE if k in kpis]
         for col, kpi_id in zip(st.columns(len(present) or 1), present):
-            col.metric(data.kpi_label(kpis[kpi_id]), fmt_number(kpis[kpi_id]["value"], kpis[kpi_id]["unit"]))
+            col.metric(data.kpi_label(ctx, kpis[kpi_id]), fmt_number(kpis[kpi_id]["value"], kpis[kpi_id]["unit"]))
     start = data.activity_start(ctx, "gatherings_held")
     held_points = data.series(ctx, "gatherings_held", start=start, end=ctx.as_of, interval="quarter")
     attendance_points = data.series(ctx, "attendances", start=start, end=ctx.as_of, interval="quarter")
@@ -75,13 +75,13 @@ def render() -> None:
         st.subheader(t("gatherings.over_time"))
         per_quarter = data.increments(attendance_points)
         fig = go.Figure(go.Bar(x=[p[0] for p in per_quarter], y=[p[1] for p in per_quarter],
-                               name=data.kpi_label("attendances"), marker_color="#9ecae1"))
+                               name=data.kpi_label(ctx, "attendances"), marker_color="#9ecae1"))
         held = data.increments(held_points)
         fig.add_trace(go.Scatter(x=[p[0] for p in held], y=[p[1] for p in held], mode="lines+markers",
-                                 name=data.kpi_label("gatherings_held"), yaxis="y2", line={"color": "#08519c"}))
+                                 name=data.kpi_label(ctx, "gatherings_held"), yaxis="y2", line={"color": "#08519c"}))
         fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"},
-                          yaxis={"title": data.kpi_label("attendances")},
-                          yaxis2={"overlaying": "y", "side": "right", "title": data.kpi_label("gatherings_held"),
+                          yaxis={"title": data.kpi_label(ctx, "attendances")},
+                          yaxis2={"overlaying": "y", "side": "right", "title": data.kpi_label(ctx, "gatherings_held"),
                                   "rangemode": "tozero", "tickformat": ",d"})
         st.plotly_chart(fig, key="gatherings_series")
     held = shell.fetch_all(ctx, "events", "/gatherings", state="held")

@@ -8,29 +8,39 @@ import pandas as pd
 import streamlit as st
 
 from ui import apiclient, charts, data, shell
-from ui.components import FieldForm, csv_download, fmt_number, progress_bar, status_badge
+from ui.components import FieldForm, csv_download, fmt_date, fmt_number, progress_bar, status_badge
+from ui.explain import goal_explanation
 from ui.i18n import t
 
 METHODS = ("linear", "cagr")
 
 
-def goals_table(goals: list[dict], area_names: dict[str, str]) -> pd.DataFrame:
+def goals_table(ctx: shell.Context, goals: list[dict], area_names: dict[str, str], units: dict[str, str], *,
+                for_csv: bool = False) -> pd.DataFrame:
+    """On screen each goal's values are written in its KPI's unit (shares as percentages) and dates the reader's
+    way; the CSV keeps the API's numbers and ISO dates."""
+    def value(g: dict, name: str):
+        return g.get(name) if for_csv else fmt_number(g.get(name), units.get(g.get("kpi", "")))
+
+    def day(g: dict, name: str):
+        return g.get(name) if for_csv else fmt_date(g.get(name))
+
     rows = []
     for g in goals:
         rows.append({
             t("goal.col.title"): g.get("title"),
-            t("goal.col.kpi"): data.kpi_label(g.get("kpi", "")),
+            t("goal.col.kpi"): data.kpi_label(ctx, g.get("kpi", "")),
             t("goal.col.focus_area"): area_names.get(g.get("focus_area"), g.get("focus_area") or t("overview.whole_forum")),
             t("goal.col.status"): t(f"status.{g.get('status') or 'insufficient_data'}"),
-            t("goal.col.baseline"): g.get("baseline_value"),
-            t("goal.col.baseline_date"): g.get("baseline_date"),
-            t("goal.col.current"): g.get("current_value"),
-            t("goal.col.target"): g.get("target_value"),
-            t("goal.col.target_date"): g.get("target_date"),
+            t("goal.col.baseline"): value(g, "baseline_value"),
+            t("goal.col.baseline_date"): day(g, "baseline_date"),
+            t("goal.col.current"): value(g, "current_value"),
+            t("goal.col.target"): value(g, "target_value"),
+            t("goal.col.target_date"): day(g, "target_date"),
             t("goal.col.progress"): g.get("progress"),
             t("goal.col.expected_progress"): g.get("expected_progress"),
-            t("goal.col.forecast"): g.get("forecast"),
-            t("goal.col.r"): g.get("r"),
+            t("goal.col.forecast"): value(g, "forecast"),
+            t("goal.col.r"): g.get("r") if for_csv else fmt_number(g.get("r")),
             t("goal.col.method"): t(f"method.{g.get('method', 'linear')}"),
         })
     return pd.DataFrame(rows)
@@ -40,44 +50,56 @@ def _day(value) -> date | None:
     return date.fromisoformat(str(value)[:10]) if value else None
 
 
-def goal_detail(ctx: shell.Context, goal: dict) -> None:
+def goal_detail(ctx: shell.Context, goal: dict, unit: str | None) -> None:
+    """The goal's numbers in its KPI's unit, why it has its status, and the KPI's series since the baseline."""
     status_badge(goal.get("status"))
     progress_bar(goal.get("progress"), goal.get("expected_progress"))
     cols = st.columns(5)
-    cols[0].metric(t("goal.col.baseline"), fmt_number(goal.get("baseline_value")), help=str(goal.get("baseline_date")))
-    cols[1].metric(t("goal.col.current"), fmt_number(goal.get("current_value")))
-    cols[2].metric(t("goal.col.target"), fmt_number(goal.get("target_value")), help=str(goal.get("target_date")))
-    cols[3].metric(t("goal.col.forecast"), fmt_number(goal.get("forecast")))
+    cols[0].metric(t("goal.col.baseline"), fmt_number(goal.get("baseline_value"), unit),
+                   help=fmt_date(goal.get("baseline_date")))
+    cols[1].metric(t("goal.col.current"), fmt_number(goal.get("current_value"), unit))
+    cols[2].metric(t("goal.col.target"), fmt_number(goal.get("target_value"), unit), help=fmt_date(goal.get("target_date")))
+    cols[3].metric(t("goal.col.forecast"), fmt_number(goal.get("forecast"), unit))
     cols[4].metric(t("goal.col.r"), fmt_number(goal.get("r")))
-    if goal.get("explanation"):
-        st.caption(str(goal["explanation"]))
+    explanation = goal_explanation(goal, unit)
+    if explanation:
+        st.caption(explanation)
     baseline_date, target_date = _day(goal.get("baseline_date")), _day(goal.get("target_date"))
     if baseline_date is None or target_date is None:
+        return
+    if ctx.as_of < baseline_date:  # the series API refuses a period that ends before it starts
+        st.info(t("goal.before_baseline", as_of=fmt_date(ctx.as_of), baseline=fmt_date(baseline_date)),
+                icon=":material/event_busy:")
         return
     points = data.series(ctx, goal["kpi"], start=baseline_date, end=min(ctx.as_of, target_date),
                          focus_area=goal.get("focus_area"))
     if points is None:
         return
     forecast = (target_date, float(goal["forecast"])) if goal.get("forecast") is not None else None
-    figure = charts.kpi_series(points, name=data.kpi_label(goal["kpi"]),
+    figure = charts.kpi_series(points, name=data.kpi_label(ctx, goal["kpi"]),
                                baseline=(baseline_date, float(goal["baseline_value"])),
                                target=(target_date, float(goal["target_value"])), forecast=forecast,
                                labels={"target": t("chart.target"), "forecast": t("chart.forecast")})
     st.plotly_chart(figure, key=f"goal_chart_{goal['id']}")
-    frame = pd.DataFrame(points, columns=[t("chart.date"), data.kpi_label(goal["kpi"])])
+    frame = pd.DataFrame(points, columns=[t("chart.date"), data.kpi_label(ctx, goal["kpi"])])
     csv_download(frame, f"{goal['kpi']}.csv", key=f"goal_series_csv_{goal['id']}")
 
 
-def goal_fields(form: FieldForm, prefix: str, kpi_ids: list[str], areas: list[dict], goal: dict | None) -> dict:
-    """The fields of a goal; with `goal` they start at its current values."""
+def goal_fields(ctx: shell.Context, form: FieldForm, prefix: str, kpi_ids: list[str], areas: list[dict],
+                goal: dict | None) -> dict:
+    """The fields of a goal; with `goal` they start at its current values (its own focus area is always a choice,
+    also when the region's focus areas could not be read, so saving never drops it)."""
     goal = goal or {}
     area_ids = [None] + [a["id"] for a in areas]
+    if goal.get("focus_area") and goal["focus_area"] not in area_ids:
+        area_ids.append(goal["focus_area"])
     area_names = {a["id"]: a["name"] for a in areas}
     body: dict = {}
     body["title"] = st.text_input(t("goal.field.title"), value=goal.get("title", ""), key=f"{prefix}_title")
     form.slot("title")
     kpi_choices = kpi_ids or ([goal["kpi"]] if goal.get("kpi") else [])
-    body["kpi"] = st.selectbox(t("goal.field.kpi"), kpi_choices, format_func=data.kpi_label, key=f"{prefix}_kpi",
+    kpi_names = {kpi_id: data.kpi_label(ctx, kpi_id) for kpi_id in kpi_choices}
+    body["kpi"] = st.selectbox(t("goal.field.kpi"), kpi_choices, format_func=kpi_names.get, key=f"{prefix}_kpi",
                                index=kpi_choices.index(goal["kpi"]) if goal.get("kpi") in kpi_choices else 0)
     form.slot("kpi")
     body["focus_area"] = st.selectbox(
@@ -117,7 +139,7 @@ def coordinator_forms(ctx: shell.Context, goals: list[dict], kpi_ids: list[str],
     with set_tab:
         form = FieldForm("goal_set")
         with st.form("goal_set"):
-            body = goal_fields(form, "goal_set", kpi_ids, areas, None)
+            body = goal_fields(ctx, form, "goal_set", kpi_ids, areas, None)
             submitted = st.form_submit_button(t("goals.action.set"))
             form.general_slot()
         if submitted:
@@ -131,7 +153,7 @@ def coordinator_forms(ctx: shell.Context, goals: list[dict], kpi_ids: list[str],
         goal = next(g for g in goals if g["id"] == chosen)
         form = FieldForm("goal_revise")
         with st.form(f"goal_revise_{chosen}"):
-            body = goal_fields(form, f"goal_revise_{chosen}", kpi_ids, areas, goal)
+            body = goal_fields(ctx, form, f"goal_revise_{chosen}", kpi_ids, areas, goal)
             submitted = st.form_submit_button(t("goals.action.revise"))
             form.general_slot()
         if submitted:
@@ -155,18 +177,19 @@ def render() -> None:
     areas = data.focus_areas(ctx) or []
     area_names = {a["id"]: a["name"] for a in areas}
     goals = data.goals(ctx)
+    kpis = data.kpis(ctx) if goals is not None else None
+    units = data.kpi_units(kpis)
     if goals is not None and not goals:
         st.info(t("goals.none"))
     if goals:
-        frame = goals_table(goals, area_names)
         percent = st.column_config.NumberColumn(format="percent")
-        st.dataframe(frame, hide_index=True, key="goals_table",
+        st.dataframe(goals_table(ctx, goals, area_names, units), hide_index=True, key="goals_table",
                      column_config={t("goal.col.progress"): percent, t("goal.col.expected_progress"): percent})
-        csv_download(frame, "goals.csv", key="goals_csv")
+        csv_download(goals_table(ctx, goals, area_names, units, for_csv=True), "goals.csv", key="goals_csv")
         labels = {g["id"]: g.get("title") or g["id"] for g in goals}
         chosen = st.selectbox(t("goals.choose"), list(labels), format_func=labels.get, key="goal_detail_choice")
-        goal_detail(ctx, next(g for g in goals if g["id"] == chosen))
-    kpis = data.kpis(ctx)
+        goal = next(g for g in goals if g["id"] == chosen)
+        goal_detail(ctx, goal, units.get(goal.get("kpi", "")))
     if goals is not None and kpis is not None:
         coordinator_forms(ctx, goals, sorted(kpis), areas)
 

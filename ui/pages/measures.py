@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import charts, data, shell
-from ui.components import csv_download, fmt_number
+from ui.components import csv_download, fmt_date, fmt_number
 from ui.i18n import t
 
 FUNNEL = ("measures_proposed", "measures_adopted", "measures_anchored", "measures_completed")
@@ -19,23 +19,28 @@ def pipeline(ctx: shell.Context, focus_area: str | None) -> None:
     kpis = data.kpis(ctx, focus_area=focus_area)
     if kpis is None:
         return
-    stages = [(data.kpi_label(kpis[k]), float(kpis[k]["value"] or 0)) for k in FUNNEL if k in kpis]
+    stages = [(data.kpi_label(ctx, kpis[k]), float(kpis[k]["value"] or 0)) for k in FUNNEL if k in kpis]
     left, right = st.columns([3, 1])
     if stages:
         left.plotly_chart(charts.funnel(stages, t("measures.funnel")), key="measures_funnel")
     for kpi_id in SIDE:
         if kpi_id in kpis:
-            right.metric(data.kpi_label(kpis[kpi_id]), fmt_number(kpis[kpi_id]["value"], kpis[kpi_id]["unit"]))
+            right.metric(data.kpi_label(ctx, kpis[kpi_id]), fmt_number(kpis[kpi_id]["value"], kpis[kpi_id]["unit"]))
 
 
-def measures_table(measures: list[dict], area_names: dict[str, str], org_names: dict[str, str]) -> pd.DataFrame:
+def measures_table(measures: list[dict], area_names: dict[str, str], org_names: dict[str, str], *,
+                   for_csv: bool = False) -> pd.DataFrame:
+    """On screen dates are written the reader's way; the CSV keeps them as ISO dates."""
+    def day(m: dict, name: str):
+        return m.get(name) if for_csv else (fmt_date(m.get(name)) if m.get(name) else "")
+
     return pd.DataFrame([{
         t("measure.col.title"): m["title"],
         t("measure.col.focus_area"): area_names.get(m["focus_area"], m["focus_area"]),
         t("measure.col.state"): t(f"state.{m['state']}"),
-        t("measure.col.proposed_on"): m.get("proposed_on"),
-        t("measure.col.state_since"): m.get("state_since"),
-        t("measure.col.decided_on"): m.get("decided_on"),
+        t("measure.col.proposed_on"): day(m, "proposed_on"),
+        t("measure.col.state_since"): day(m, "state_since"),
+        t("measure.col.decided_on"): day(m, "decided_on"),
         t("measure.col.owner"): org_names.get(m.get("owner_organisation_id") or "", m.get("owner_organisation_id") or ""),
     } for m in measures], columns=[t(f"measure.col.{c}") for c in
                                    ("title", "focus_area", "state", "proposed_on", "state_since", "decided_on", "owner")])
@@ -54,7 +59,7 @@ def history_rows(entries: list[dict], indicator_names: dict[str, str]) -> list[d
         payload = dict(e.get("data") or {})
         if payload.get("indicator"):
             payload["indicator"] = indicator_names.get(payload["indicator"], payload["indicator"])
-        when = next((str(payload[k])[:10] for k in EVENT_DATE if payload.get(k)), "")
+        when = next((fmt_date(str(payload[k])[:10]) for k in EVENT_DATE if payload.get(k)), "")
         detail = " · ".join(str(payload[k]) for k in EVENT_DETAIL if payload.get(k) not in (None, ""))
         rows.append({t("measure.col.when"): when, t("measure.col.event"): t(f"event.{e['event_type']}"),
                      t("measure.col.detail"): detail})
@@ -95,13 +100,15 @@ def render() -> None:
     st.header(t("measures.title"))
     areas = data.focus_areas(ctx) or []
     area_names = {a["id"]: a["name"] for a in areas}
-    data.indicators(ctx)
     focus_area = st.selectbox(t("measures.focus_area"), [None] + list(area_names), key="measures_focus_area",
                               format_func=lambda a: t("measures.all_areas") if a is None else area_names.get(a, a))
     pipeline(ctx, focus_area)
     measures = shell.fetch_all(ctx, "measures", "/measures", focus_area=focus_area)
     if measures is None:
         return
+    # as the funnel: only what was proposed by the as-of date (its state is the latest one)
+    later = [m for m in measures if str(m.get("proposed_on") or "")[:10] > ctx.as_of.isoformat()]
+    measures = [m for m in measures if m not in later]
     organisations = shell.fetch_all(ctx, "membership", "/organisations") or []
     org_names = {o["id"]: o["name"] for o in organisations}
     left, right = st.columns(2)
@@ -109,16 +116,17 @@ def render() -> None:
     text = right.text_input(t("measures.filter_text"), key="measures_text")
     shown = [m for m in measures if (not states or m["state"] in states)
              and (not text or text.lower() in (m["title"] + " " + (m.get("description") or "")).lower())]
-    frame = measures_table(shown, area_names, org_names)
-    st.dataframe(frame, hide_index=True, key="measures_table")
-    csv_download(frame, "measures.csv", key="measures_csv")
+    st.dataframe(measures_table(shown, area_names, org_names), hide_index=True, key="measures_table")
+    if later:
+        st.caption(t("measures.left_out", count=len(later), date=fmt_date(ctx.as_of)))
+    csv_download(measures_table(shown, area_names, org_names, for_csv=True), "measures.csv", key="measures_csv")
     if not shown:
         return
     labels = {m["id"]: m["title"] for m in shown}
     chosen = st.selectbox(t("measures.choose"), list(labels), format_func=labels.get, key="measures_choice")
     measure = next(m for m in shown if m["id"] == chosen)
     st.subheader(measure["title"])
-    st.caption(t("measures.state_line", state=t(f"state.{measure['state']}"), since=measure.get("state_since") or ""))
+    st.caption(t("measures.state_line", state=t(f"state.{measure['state']}"), since=fmt_date(measure.get("state_since"))))
     left, right = st.columns(2)
     with left:
         history(ctx, measure)

@@ -27,13 +27,14 @@ def bridging(nodes: list[dict], ties: list[dict], names: dict[str, str]) -> pd.D
             if sector_of.get(other) and sector_of.get(other) != sector_of.get(me):
                 reached.setdefault(me, set()).add(sector_of[other])
     ranked = sorted(nodes, key=lambda n: (-float(n.get("betweenness_centrality") or 0), -len(reached.get(n["id"], ()))))
+    columns = [t(f"network.col.{c}") for c in ("organisation", "sector", "other_sectors", "ties", "betweenness")]
     return pd.DataFrame([{
         t("network.col.organisation"): names.get(n["id"], n["id"]),
         t("network.col.sector"): sector_label(n.get("sector")),
         t("network.col.other_sectors"): len(reached.get(n["id"], ())),
         t("network.col.ties"): n.get("degree"),
         t("network.col.betweenness"): round(float(n.get("betweenness_centrality") or 0), 3),
-    } for n in ranked[:10]])
+    } for n in ranked[:10]], columns=columns)
 
 
 def lacking_decision_makers(sectors: list[dict]) -> pd.DataFrame:
@@ -57,7 +58,7 @@ def render() -> None:
     if kpis is not None:
         present = [k for k in HEADLINE if k in kpis]
         for col, kpi_id in zip(st.columns(len(present) or 1), present):
-            col.metric(data.kpi_label(kpis[kpi_id]), fmt_number(kpis[kpi_id]["value"], kpis[kpi_id]["unit"]))
+            col.metric(data.kpi_label(ctx, kpis[kpi_id]), fmt_number(kpis[kpi_id]["value"], kpis[kpi_id]["unit"]))
     network = shell.fetch(ctx, "metrics", "/network", region=ctx.region, as_of=ctx.as_of.isoformat())
     organisations = shell.fetch_all(ctx, "membership", "/organisations") or []
     names = {o["id"]: o["name"] for o in organisations}
@@ -76,7 +77,7 @@ def render() -> None:
     if points is not None:
         st.subheader(t("network.ties_over_time"))
         fig = go.Figure(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers",
-                                   name=data.kpi_label("cross_sector_ties")))
+                                   name=data.kpi_label(ctx, "cross_sector_ties")))
         fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10})
         st.plotly_chart(fig, key="network_ties_series")
     if network is None:
@@ -92,8 +93,11 @@ def render() -> None:
     with right:
         st.subheader(t("network.bridging"))
         frame = bridging(network["nodes"], network["ties"], names)
-        st.dataframe(frame, hide_index=True, key="network_bridging")
-        csv_download(frame, "bridging-organisations.csv", key="network_csv")
+        if frame.empty:  # no organisation yet: nothing to rank, nothing to download
+            st.caption(t("network.empty"))
+        else:
+            st.dataframe(frame, hide_index=True, key="network_bridging")
+            csv_download(frame, "bridging-organisations.csv", key="network_csv")
 
 
 if __name__ == "__main__":
