@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import fcntl
 import json
 import logging
@@ -31,7 +32,7 @@ from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
 from sqlalchemy import column, insert, select, table, text
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ from sqlalchemy.orm import Session
 from kf.contracts.catalog import DomainEvent, current_type, event_class
 from kf.contracts.envelope import CloudEvent, EnvelopeError, parse_data, parse_envelope
 from kf.contracts.subjects import dead_letter_subject, service_filter, stream_name
-from kf.runtime.db import Database, is_postgres
+from kf.runtime.db import Database, begin_now, is_postgres
 from kf.runtime.telemetry import ServiceMetrics
 
 log = logging.getLogger("kf.consumer")
@@ -100,6 +101,7 @@ class _Item:
     seq: int
     pending: int = 0  # messages waiting behind this one when it was delivered
     envelope: CloudEvent | None = None
+    kind: str = ""  # the newest type the envelope's type upcasts to: the type its handler is registered for
     event: DomainEvent | None = None
     problem: str | None = None
 
@@ -233,17 +235,65 @@ class EventConsumer:
 
     async def _subscribe(self, stop: asyncio.Event):
         while not stop.is_set():
+            wait = 1.0
             try:
                 js = self._js()
                 await js.stream_info(self.stream)
-                return await js.pull_subscribe(self.filter, durable=self.durable, stream=self.stream,
-                                               config=self.consumer_config())
+                if await self._update_consumer(js):
+                    return await js.pull_subscribe(self.filter, durable=self.durable, stream=self.stream,
+                                                   config=self.consumer_config())
+                wait = 30.0  # refused: the error says what to do; once done, the next attempt subscribes
             except NotFoundError:
                 log.info("waiting for stream", extra={"stream": self.stream, "consumer": self.durable})
             except Exception as exc:  # noqa: BLE001 - broker not reachable yet
                 log.warning("subscribe failed, retrying", extra={"consumer": self.durable, "error": type(exc).__name__})
-            await _sleep_or_stop(stop, 1.0)
+            await _sleep_or_stop(stop, wait)
         return None
+
+    async def _update_consumer(self, js: JetStreamContext) -> bool:
+        """Bring an existing durable consumer to this build's filter, ack wait and max ack pending; whether it is (or
+        does not exist yet). JetStream keeps a durable consumer's config from its creation: without this, a metrics
+        service that goes from one region to several (`KF_REGIONS`) would keep the one-region filter and never get
+        the other regions' events, silently."""
+        try:
+            info = await js.consumer_info(self.stream, self.durable)
+        except NotFoundError:
+            return True  # pull_subscribe creates it with this config
+        have, want = info.config, self.consumer_config()
+        fields = ("filter_subject", "ack_wait", "max_ack_pending")
+        changes = {f: (getattr(have, f), getattr(want, f)) for f in fields if getattr(have, f) != getattr(want, f)}
+        if not changes:
+            return True
+        update = dataclasses.replace(have, name=self.durable, durable_name=self.durable,
+                                     **{f: new for f, (_old, new) in changes.items()})
+        try:
+            await js.add_consumer(self.stream, config=update)  # updates it in place (nats-server 2.10+ for the filter)
+        except APIError as exc:
+            old = have.filter_subject or have.filter_subjects
+            log.error(f"durable consumer {self.durable} on {self.stream} has filter {old!r}, this service needs "
+                      f"{want.filter_subject!r}, and the server refused to update it ({exc.description}): it "
+                      f"consumes nothing meanwhile. Delete it "
+                      f"(`nats consumer rm {self.stream} {self.durable}`: it is created again and delivers the whole "
+                      "stream, which is applied idempotently); retrying every 30 s",
+                      extra={"consumer": self.durable, "stream": self.stream, "old_filter": old,
+                             "new_filter": want.filter_subject})
+            return False
+        log.warning(f"durable consumer {self.durable} on {self.stream} updated: "
+                    + ", ".join(f"{f} {old!r} -> {new!r}" for f, (old, new) in changes.items()),
+                    extra={"consumer": self.durable, "stream": self.stream})
+        if "filter_subject" in changes:
+            # The consumer's position is past the messages the old filter passed over (the new region's events stored
+            # before the change): it starts again at the stream's beginning. What it applied already is recognised
+            # by the inbox, or applied again without a difference by handlers without one.
+            try:
+                await js.reset_consumer(self.stream, self.durable, seq=1)  # nats-server 2.14+
+            except Exception as exc:  # noqa: BLE001 - the new filter applies from here on; say what was left out
+                log.error(f"durable consumer {self.durable} on {self.stream} could not be reset to the stream's start "
+                          f"after its filter changed ({type(exc).__name__}: {exc}): messages of "
+                          f"{want.filter_subject!r} stored before its position are not delivered. Delete it "
+                          f"(`nats consumer rm {self.stream} {self.durable}`) and restart the service to have them",
+                          extra={"consumer": self.durable, "stream": self.stream})
+        return True
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
         """Apply, commit and acknowledge one fetched batch."""
@@ -281,9 +331,11 @@ class EventConsumer:
         item = _Item(msg=msg, seq=seq, pending=pending)
         try:
             item.envelope = parse_envelope(msg.data)
-            if item.envelope.type in self.handlers or item.envelope.type in self.batch_types:
+            # An older version (vN with an upcaster) goes to the handler of the version it upcasts to.
+            item.kind = current_type(item.envelope.type)
+            if item.kind in self.handlers or item.kind in self.batch_types:
                 item.event = parse_data(item.envelope)
-            elif event_class(current_type(item.envelope.type)) is None:
+            elif event_class(item.kind) is None:
                 # A newer producer's type: skipped and counted. Known types this consumer does not
                 # handle are acknowledged without validating their data.
                 self._metrics.events_unknown.labels(consumer=self.durable).inc()
@@ -297,7 +349,7 @@ class EventConsumer:
             return
         prepared = None
         if self.batch_prepare is not None:
-            batched = [i for i in todo if i.envelope.type not in self.handlers]
+            batched = [i for i in todo if i.kind not in self.handlers]
             prepared = (batched, self.batch_prepare([(i.envelope, i.event) for i in batched]))
         with self._writer():
             try:
@@ -340,6 +392,8 @@ class EventConsumer:
 
     def _apply_in_transaction(self, todo: list[_Item], *, isolate: bool, prepared: tuple | None = None) -> None:
         with self.db.transaction() as session:
+            if isolate:
+                begin_now(session)  # on SQLite a savepoint would otherwise commit the events before it when released
             self._serialize(session)
             done: set[str] = set()
             if self.inbox:
@@ -355,7 +409,7 @@ class EventConsumer:
                     self._metrics.events_duplicate.labels(consumer=self.durable).inc()
                     continue
                 done.add(event_id)  # the same event twice in one batch is applied once
-                handler = self.handlers.get(item.envelope.type)
+                handler = self.handlers.get(item.kind)
                 if handler is None:
                     batched.append(item)
                     continue
@@ -404,10 +458,26 @@ class EventConsumer:
         headers = {"Nats-Msg-Id": f"dlq-{self.durable}-{item.seq}", "Kf-Reason": item.problem[:1000],
                    "Kf-Original-Subject": item.msg.subject, "Kf-Consumer": self.durable,
                    "Kf-Stream-Seq": str(item.seq)}
+        body = item.msg.data
+        # The server refuses a message whose headers and body exceed its max_payload with an -ERR that closes the
+        # connection for good (nats-py checks the body alone): a message stored just under the limit would stop every
+        # consumer and the relay of this service. Its dead letter goes without the body, saying where to read it.
+        if len(body) + _headers_size(headers) > js._nc.max_payload:  # noqa: SLF001
+            headers["Kf-Reason"] = (f"{item.problem[:800]} (body of {len(body)} bytes too large for a dead letter, "
+                                    f"left out: read it from {self.stream} at sequence {item.seq})")
+            headers["Kf-Original-Stream"] = self.stream
+            headers["Kf-Body-Omitted"] = str(len(body))
+            body = b""
         await js.publish(dead_letter_subject(self._owner, self.durable.removeprefix(self._owner + "-")),
-                         item.msg.data, headers=headers, timeout=5.0)
+                         body, headers=headers, timeout=5.0)
         self._metrics.events_dead_lettered.labels(consumer=self.durable).inc()
         log.warning("event dead-lettered", extra={"consumer": self.durable, "reason": item.problem, "stream_seq": item.seq})
+
+
+def _headers_size(headers: dict[str, str]) -> int:
+    """Bytes the headers take on the wire (`NATS/1.0`, a line per header, an empty line), as the server counts them
+    against its max_payload."""
+    return len(b"NATS/1.0\r\n\r\n") + sum(len(k.encode()) + len(v.encode()) + 4 for k, v in headers.items())
 
 
 _LOCK_FILES: dict[str, int] = {}

@@ -128,11 +128,19 @@ def _indexes(tables) -> list:
 def _sqlite_transaction(session: Session, tables):
     if session.get_bind().dialect.name != "sqlite" or not _indexes(tables):
         return None
+    begin_now(session)  # without a transaction, DDL would commit at once
+    return session.connection()
+
+
+def begin_now(session: Session) -> None:
+    """On SQLite, begin the session's transaction now. pysqlite begins one only at the first write, so statements
+    before it commit at once: DDL, and a SAVEPOINT, which then opens a transaction that its RELEASE commits (an
+    event applied in a savepoint would be stored even though its batch rolls back). A no-op on PostgreSQL."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
     connection = session.connection()
     if not connection.connection.dbapi_connection.in_transaction:
-        # pysqlite begins a transaction only at the first write: without one, DDL would commit at once.
         connection.exec_driver_sql("BEGIN")
-    return connection
 
 
 def is_postgres(engine: Engine) -> bool:

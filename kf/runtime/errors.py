@@ -11,7 +11,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kf.runtime.guards import UTF8_MESSAGE
+
 log = logging.getLogger("kf.http")
+
+# FastAPI's detail for a body whose parsing raised something other than a JSONDecodeError (a UnicodeDecodeError for
+# bytes that are not UTF-8): answered as a body that is not JSON is, as invalid input naming the body.
+_UNPARSEABLE_BODY = "There was an error parsing the body"
 
 
 class DomainError(Exception):
@@ -100,6 +106,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == _UNPARSEABLE_BODY:  # as a body that is not JSON (json_invalid)
+            errors = [{"field": "body", "message": UTF8_MESSAGE}]
+            return JSONResponse(error_body("invalid", f"body: {UTF8_MESSAGE}", errors), status_code=422)
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
         code = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 413: "too_large"}.get(exc.status_code, "error")

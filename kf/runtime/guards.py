@@ -1,7 +1,9 @@
-"""ASGI guards in front of every service: body size and JSON nesting limits, and no NUL characters.
+"""ASGI guards in front of every service: body size and JSON nesting limits, UTF-8 bodies, and no NUL characters.
 
 PostgreSQL text cannot hold a NUL character (SQLite stores it), so a NUL anywhere in a request would reach the
-database as a 500 on one backend and be stored on the other: it is refused here, with a 422 naming where it was."""
+database as a 500 on one backend and be stored on the other: it is refused here, with a 422 naming where it was.
+The NUL check reads JSON's UTF-8 text, while the JSON parser also decodes UTF-16 and UTF-32 (where the escape of a
+NUL is other bytes): a body that is not UTF-8 is refused as well."""
 
 from __future__ import annotations
 
@@ -14,6 +16,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 MAX_JSON_DEPTH = 32
 _STRUCTURE = re.compile(rb'[\[\]{}"\\]')
 NUL_MESSAGE = "must not contain a NUL character (U+0000)"
+UTF8_MESSAGE = "must be JSON encoded as UTF-8"
+
+
+def utf8_json_text(body: bytes) -> bool:
+    """Whether a body can be JSON in UTF-8: it decodes strictly (no UTF-16/32 byte order mark, no invalid sequence or
+    lone surrogate) and holds no NUL byte (which JSON text never holds, and UTF-16/32 text of ASCII always does)."""
+    if b"\x00" in body:
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def json_depth(body: bytes) -> int:
@@ -76,8 +91,9 @@ def nul_in_json(body: bytes) -> str | None:
 
 
 class BodyGuard:
-    """Refuses oversized bodies with 413 and too deeply nested JSON with 400, and a NUL character in the path, the
-    query or a JSON body with 422, before any handler runs."""
+    """Refuses oversized bodies with 413 and too deeply nested JSON with 400, and a body that is not UTF-8 or a NUL
+    character in the path, the query or a JSON body with 422, before any handler runs. Every service's API takes
+    JSON, so every body is held to UTF-8."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -113,6 +129,10 @@ class BodyGuard:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        if not utf8_json_text(body):
+            await _refuse(send, 422, "invalid", f"body: {UTF8_MESSAGE}",
+                          errors=[{"field": "body", "message": UTF8_MESSAGE}])
+            return
         if json_depth(body) > MAX_JSON_DEPTH:
             await _refuse(send, 400, "too_deep", f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
             return

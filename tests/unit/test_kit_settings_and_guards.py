@@ -1,5 +1,5 @@
-"""Settings refuse the development token outside development; guards measure JSON nesting; consumers read a message's
-stream position from its reply subject."""
+"""Settings refuse the development token outside development; guards measure JSON nesting and refuse a body that is
+not UTF-8 JSON, as the error handlers do; consumers read a message's stream position from its reply subject."""
 
 import json
 
@@ -97,3 +97,59 @@ def test_sqlite_folds_case_beyond_ascii_as_postgresql_does(tmp_path):
 def test_a_nul_character_is_found_where_it_is_in_a_json_body(body, where):
     from kf.runtime.guards import nul_in_json
     assert nul_in_json(body) == where
+
+
+def _guarded_app(*, guard: bool = True):
+    """A service-like app: the kit's error handlers, its body guard, and a route that stores a name."""
+    from fastapi import FastAPI
+    from pydantic import BaseModel
+
+    from kf.runtime.errors import install_error_handlers
+    from kf.runtime.guards import BodyGuard
+
+    class Named(BaseModel):
+        name: str
+
+    app = FastAPI()
+    install_error_handlers(app)
+    if guard:
+        app.add_middleware(BodyGuard, max_bytes=4096)
+
+    @app.post("/things", status_code=201)
+    async def create(body: Named) -> dict:
+        return {"name": body.name}
+
+    return app
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16", "utf-32"])
+def test_a_body_in_another_encoding_than_utf8_is_refused_with_the_body_named(encoding):
+    # The JSON parser reads UTF-16 and UTF-32 too, where the escape of a NUL is not the bytes the NUL guard looks for.
+    from fastapi.testclient import TestClient
+
+    body = '{"name": "NAV\\u0000X"}'.encode(encoding)
+    response = TestClient(_guarded_app()).post("/things", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json() == {"error": "invalid", "message": "body: must be JSON encoded as UTF-8",
+                                "errors": [{"field": "body", "message": "must be JSON encoded as UTF-8"}]}
+
+
+@pytest.mark.parametrize("body", ['{"name": "Østfold"}'.encode(), '\ufeff{"name": "Østfold"}'.encode()])
+def test_utf8_json_passes_the_guard(body):
+    from fastapi.testclient import TestClient
+
+    response = TestClient(_guarded_app()).post("/things", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 201 and response.json() == {"name": "Østfold"}
+
+
+@pytest.mark.parametrize("guard", [True, False])
+def test_a_body_that_is_not_utf8_is_refused_as_invalid_input_naming_the_body(guard):
+    # Without the guard, FastAPI's own parser refuses it: the error handlers give it the same answer.
+    from fastapi.testclient import TestClient
+
+    body = b'{"name": "\xff\xfe"}'
+    response = TestClient(_guarded_app(guard=guard), raise_server_exceptions=False).post(
+        "/things", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json() == {"error": "invalid", "message": "body: must be JSON encoded as UTF-8",
+                                "errors": [{"field": "body", "message": "must be JSON encoded as UTF-8"}]}

@@ -1,0 +1,172 @@
+"""Edges of the kit's consumer against a real nats-server: a message too large to be dead-lettered with its body is
+parked without it and the connection stays up; an old event version reaches the handler of the version it upcasts
+to; a durable consumer whose filter changed (a metrics service that now serves several regions) is updated in place
+and delivers the other regions' events, also those stored before the change, or says why not and what to do."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig
+
+from kf.contracts import catalog
+from kf.contracts import membership as mev
+from kf.contracts.envelope import wrap
+from kf.contracts.subjects import DEAD_LETTER_STREAM
+from kf.runtime.broker import ensure_dead_letter_stream, ensure_stream
+from kf.runtime.consumer import EventConsumer
+from kf.runtime.db import Database
+from kf.runtime.telemetry import ServiceMetrics
+from kf.testing.fixtures import migrate
+from kf.testing.streams import read_stream_async, wait_until
+
+
+def organisation(oid: str) -> mev.OrganisationRegistered:
+    return mev.OrganisationRegistered(organisation_id=oid, name=oid, org_number="974760673",
+                                      sector=mev.Sector.municipality)
+
+
+async def publish(js, region: str, event: mev.OrganisationRegistered) -> None:
+    envelope = wrap(event, region=region, subject=event.organisation_id)
+    await js.publish(event.subject(region), envelope.to_json(), headers={"Nats-Msg-Id": envelope.id})
+
+
+def consumer(db: Database, conn, handlers: dict, region: str | None = "ostfold") -> EventConsumer:
+    return EventConsumer(db=db, owner="metrics", name="membership", source_service="membership", region=region,
+                         handlers=handlers, js=conn.jetstream, metrics=ServiceMetrics("metrics"))
+
+
+async def run_until(c: EventConsumer, done, what: str) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(c.run(stop))
+    try:
+        await asyncio.to_thread(wait_until, done, timeout=20, what=what)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+
+
+async def streams(url: str):
+    conn = await nats.connect(url)
+    js = conn.jetstream()
+    await ensure_stream(js, "membership")
+    await ensure_dead_letter_stream(js)
+    return conn, js
+
+
+async def test_a_message_too_large_to_dead_letter_with_its_body_is_parked_without_it_and_consumption_goes_on(
+        nats_server, tmp_path):
+    url = f"sqlite:///{tmp_path / 'big.db'}"
+    migrate("membership", url)
+    conn, js = await streams(nats_server.url)
+    # Stored as published, but over the server's max_payload once the dead letter's headers are added to it.
+    big = b"{" + b" " * (conn.max_payload - 150) + b"}"
+    await js.publish("kf.ostfold.membership.organisation.registered", big, headers={"Nats-Msg-Id": "big-1"})
+    await publish(js, "ostfold", organisation("org-after"))
+    seen: list[str] = []
+    db = Database(url)
+    c = consumer(db, conn, {mev.OrganisationRegistered: lambda _s, _e, x: seen.append(x.organisation_id)})
+    try:
+        await run_until(c, lambda: seen, "the event after the large one applied")
+        await publish(js, "ostfold", organisation("org-later"))
+        await run_until(c, lambda: "org-later" in seen, "a later event applied")
+        assert seen == ["org-after", "org-later"]
+        assert conn.is_connected and not conn.is_closed
+        parked = await read_stream_async(nats_server.url, DEAD_LETTER_STREAM)
+        assert len(parked) == 1 and parked[0].data == b""
+        headers = parked[0].headers
+        assert headers["Kf-Original-Stream"] == "KF_MEMBERSHIP" and headers["Kf-Stream-Seq"] == "1"
+        assert headers["Kf-Original-Subject"] == "kf.ostfold.membership.organisation.registered"
+        assert headers["Kf-Body-Omitted"] == str(len(big)) and "too large for a dead letter" in headers["Kf-Reason"]
+        info = await js.consumer_info("KF_MEMBERSHIP", "metrics-membership")
+        assert info.num_pending == 0 and info.num_ack_pending == 0
+    finally:
+        await conn.close()
+        db.dispose()
+
+
+async def test_an_old_event_version_reaches_the_handler_of_the_version_it_upcasts_to(nats_server, tmp_path,
+                                                                                     monkeypatch):
+    # A v2 and its upcaster exist for this test only.
+    monkeypatch.setattr(catalog, "_REGISTRY", dict(catalog._REGISTRY))  # noqa: SLF001
+    monkeypatch.setattr(catalog, "_UPCASTERS", dict(catalog._UPCASTERS))  # noqa: SLF001
+
+    class OrganisationRegisteredV2(mev.OrganisationRegistered):
+        version = 2
+        event = "registered"
+        country: str
+
+    catalog.register_upcaster(mev.OrganisationRegistered.type_name(), OrganisationRegisteredV2.type_name())(
+        lambda data: {**data, "country": "NO"})
+
+    url = f"sqlite:///{tmp_path / 'upcast.db'}"
+    migrate("membership", url)
+    conn, js = await streams(nats_server.url)
+    await publish(js, "ostfold", organisation("org-v1"))
+    received: list = []
+    db = Database(url)
+    c = consumer(db, conn, {OrganisationRegisteredV2: lambda _s, _e, x: received.append(x)})
+    try:
+        await run_until(c, lambda: received, "the v1 event applied by the v2 handler")
+        assert received == [OrganisationRegisteredV2(**organisation("org-v1").model_dump(), country="NO")]
+    finally:
+        await conn.close()
+        db.dispose()
+
+
+async def test_a_consumer_restarted_for_all_regions_gets_the_other_regions_events(nats_server, tmp_path, caplog):
+    url = f"sqlite:///{tmp_path / 'regions.db'}"
+    migrate("membership", url)
+    conn, js = await streams(nats_server.url)
+    seen: list[str] = []
+
+    def handlers():
+        return {mev.OrganisationRegistered: lambda _s, _e, x: seen.append(x.organisation_id)}
+
+    db = Database(url)
+    try:
+        # One region served: the other region's event, stored between two of its own, is passed over.
+        for region, oid in (("ostfold", "ost-1"), ("vestfold-telemark", "vt-1"), ("ostfold", "ost-2")):
+            await publish(js, region, organisation(oid))
+        await run_until(consumer(db, conn, handlers()), lambda: len(seen) == 2, "the one region's events")
+        assert seen == ["ost-1", "ost-2"]
+
+        # Restarted for every region (KF_REGIONS=a,b): the durable consumer gets the new filter.
+        await publish(js, "vestfold-telemark", organisation("vt-2"))
+        seen.clear()
+        with caplog.at_level(logging.WARNING, logger="kf.consumer"):
+            await run_until(consumer(db, conn, handlers(), region=None), lambda: len(seen) == 2,
+                            "the other region's events")
+        assert seen == ["vt-1", "vt-2"], "each applied once: the first region's are recognised as applied"
+        info = await js.consumer_info("KF_MEMBERSHIP", "metrics-membership")
+        assert info.config.filter_subject == "kf.*.membership.>"
+        assert "'kf.ostfold.membership.>' -> 'kf.*.membership.>'" in caplog.text
+    finally:
+        await conn.close()
+        db.dispose()
+
+
+async def test_a_consumer_the_server_will_not_update_is_reported_and_consumes_nothing(nats_server, tmp_path, caplog):
+    url = f"sqlite:///{tmp_path / 'refused.db'}"
+    migrate("membership", url)
+    conn, js = await streams(nats_server.url)
+    # Edited by hand to a list of filters, which the server does not let an update replace with a single filter.
+    await js.add_consumer("KF_MEMBERSHIP", ConsumerConfig(
+        name="metrics-membership", durable_name="metrics-membership", filter_subjects=["kf.ostfold.membership.>"],
+        ack_policy=AckPolicy.EXPLICIT))
+    await publish(js, "vestfold-telemark", organisation("vt-1"))
+    seen: list[str] = []
+    db = Database(url)
+    c = consumer(db, conn, {mev.OrganisationRegistered: lambda _s, _e, x: seen.append(x.organisation_id)}, region=None)
+    try:
+        with caplog.at_level(logging.ERROR, logger="kf.consumer"):
+            await run_until(c, lambda: "refused" in caplog.text, "the refusal reported")
+        assert "metrics-membership on KF_MEMBERSHIP has filter ['kf.ostfold.membership.>']" in caplog.text
+        assert "needs 'kf.*.membership.>'" in caplog.text
+        assert "nats consumer rm KF_MEMBERSHIP metrics-membership" in caplog.text
+        assert seen == [] and not c.ready.is_set()
+    finally:
+        await conn.close()
+        db.dispose()
