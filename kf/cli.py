@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 
-from kf.registry import SERVICES, get_service
+from kf.registry import SERVICES, available_services, get_service
 from kf.runtime import collector
 
 
@@ -41,11 +42,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from kf.runtime.migrations import upgrade
+    from alembic.util import CommandError
+
+    from kf.runtime.migrations import OlderRevision, upgrade
 
     settings = _settings(args.service)
-    upgrade(args.service, str(get_service(args.service).migrations_dir()), settings.database_url_value(), args.revision)
-    print(f"{args.service}: database migrated to {args.revision}")
+    try:
+        before, after, head = upgrade(args.service, str(get_service(args.service).migrations_dir()),
+                                      settings.database_url_value(), args.revision)
+    except OlderRevision as exc:
+        print(f"kf: the {args.service} database is at revision {exc.current}; --revision {args.revision} "
+              f"({exc.target}) is older: `kf migrate` only upgrades, downgrades are not offered. Nothing changed.",
+              file=sys.stderr)
+        return 1
+    except CommandError as exc:  # an unknown or ambiguous revision (asked for, or the database's)
+        print(f"kf: cannot migrate {args.service} to --revision {args.revision}: {exc}", file=sys.stderr)
+        return 2
+    at = "head" if after == head else f"head is {head}"
+    if before == after:
+        print(f"{args.service}: database already at revision {after or 'none'} ({at}); nothing to do")
+    else:
+        print(f"{args.service}: database migrated from {before or 'an empty database'} to revision {after} ({at})")
     return 0
 
 
@@ -99,19 +116,60 @@ def _require_migrated(service: str, settings) -> None:
                          f"needs {head}: run `kf migrate {service}` first")
 
 
+def _usage_error(command: str, message: str) -> int:
+    print(f"kf {command}: error: {message}", file=sys.stderr)
+    return 2
+
+
 def cmd_up(args: argparse.Namespace) -> int:
+    from kf.demo import DEMO_REGIONS
+    from kf.regiondata import shipped_regions
     from kf.up import run_platform
 
+    services = len(available_services())
+    if args.port_base + services - 1 > 65535:
+        return _usage_error("up", f"argument --port-base: the {services} services listen on --port-base and the "
+                                  f"{services - 1} ports after it, so expected at most {65536 - services}, "
+                                  f"got {args.port_base}")
+    region = args.region or os.environ.get("KF_REGION") or "ostfold"
+    source = "argument --region" if args.region else "KF_REGION"
+    if region not in shipped_regions() and not os.environ.get("KF_REGION_FILE"):
+        return _usage_error("up", f"{source}: unknown region {region!r}; expected one of "
+                                  f"{', '.join(shipped_regions())} (or set KF_REGION_FILE to a region data file)")
+    if args.demo and region not in DEMO_REGIONS:
+        return _usage_error("up", f"argument --demo: there is demo data only for {', '.join(DEMO_REGIONS)}, "
+                                  f"not for {region} ({source}); start {region} without --demo "
+                                  f"(`kf up --region {region}`, or `make up ARGS='--region {region}'`)")
     return run_platform(demo=args.demo, data_dir=args.data_dir, nats_port=args.nats_port, port_base=args.port_base,
-                        dashboard=not args.no_dashboard, dashboard_port=args.dashboard_port)
+                        dashboard=not args.no_dashboard, dashboard_port=args.dashboard_port, region=region)
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
     from kf.docs import write_docs
 
-    for path in write_docs(args.out, check=args.check):
+    try:
+        paths = write_docs(args.out, check=args.check)
+    except (FileExistsError, NotADirectoryError) as exc:
+        print(f"kf: --out {args.out}: expected a folder, but {exc.filename or args.out} "
+              + ("is a file" if isinstance(exc, FileExistsError) else "lies under a file"), file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"kf: --out {args.out}: cannot write the docs there: {exc.strerror or exc}"
+              + (f" ({exc.filename})" if exc.filename else ""), file=sys.stderr)
+        return 2
+    for path in paths:
         print(path)
     return 0
+
+
+def _port_number(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {port}")
+    return port
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,11 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = sub.add_parser("up", help="run the whole platform on its embedded default (NATS from the wheel, SQLite under var/)",
                         description="Start nats-server, every service with its outbox relay, and the dashboard, on 127.0.0.1. Ctrl-C stops everything; data stays in --data-dir.")
-    up.add_argument("--demo", action="store_true", help="seed a realistic Østfold forum through the public APIs (once, into empty databases)")
+    up.add_argument("--demo", action="store_true", help="seed a realistic Østfold forum through the public APIs (once, into empty databases; Østfold only)")
+    up.add_argument("--region", help="the region to serve: one of the shipped regions in kf/regiondata (default: $KF_REGION, else ostfold)")
     up.add_argument("--data-dir", default="var", help="where SQLite files, the JetStream store and logs live (default: var)")
-    up.add_argument("--nats-port", type=int, default=4222, help="NATS port (a free one is chosen if it is taken)")
-    up.add_argument("--port-base", type=int, default=8101, help="first service port: membership, events, measures, metrics follow")
-    up.add_argument("--dashboard-port", type=int, default=8501, help="Streamlit dashboard port")
+    up.add_argument("--nats-port", type=_port_number, default=4222, help="NATS port (a free one is chosen if it is taken)")
+    up.add_argument("--port-base", type=_port_number, default=8101, help="first service port: membership, events, measures, metrics follow")
+    up.add_argument("--dashboard-port", type=_port_number, default=8501, help="Streamlit dashboard port")
     up.add_argument("--no-dashboard", action="store_true", help="do not start the dashboard")
     up.set_defaults(func=cmd_up)
 
@@ -135,9 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-relay", action="store_true", help="leave publishing to a separate `kf relay`")
     serve.set_defaults(func=cmd_serve)
 
-    migrate = sub.add_parser("migrate", help="apply a service's database migrations (Alembic)")
+    migrate = sub.add_parser("migrate", help="apply a service's database migrations (Alembic)",
+                             description="Upgrade a service's database to a revision; downgrades are not offered.")
     migrate.add_argument("service", choices=names)
-    migrate.add_argument("--revision", default="head", help="target revision (default: head)")
+    migrate.add_argument("--revision", default="head", help="target revision, not older than the database's (default: head)")
     migrate.set_defaults(func=cmd_migrate)
 
     relay = sub.add_parser("relay", help="run only a service's outbox relay (publishes stored events to JetStream)")

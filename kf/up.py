@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import importlib.util
 import os
 import signal
@@ -16,41 +18,110 @@ from kf.embedded.processes import ServiceProcess, stop_all, wait_ready_moving_lo
 from kf.registry import DASHBOARD_PORT, available_services
 from kf.runtime.settings import DEV_TOKEN
 
+LOCK_FILE = "kf-up.lock"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, `kill`, the terminal closing
+
+
+class _Stop(Exception):
+    """Ends the supervisor: a stop was asked for (code 0) or something it needs died (code 1)."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _say(text: str, *, err: bool = False) -> None:
+    # After SIGHUP the terminal may be gone: a failed print must not keep the children from being stopped.
+    with contextlib.suppress(OSError, ValueError):
+        print(text, file=sys.stderr if err else sys.stdout, flush=True)
+
 
 def _port(wanted: int) -> int:
     return wanted if port_bindable(wanted) else free_port()
+
+
+def _lock(data: Path) -> int | None:
+    """An exclusive lock on the data directory for this supervisor's lifetime; None when another holds it."""
+    path = data / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by the children (PEP 446)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def _holder(data: Path) -> str:
+    with contextlib.suppress(OSError, ValueError):
+        return f" (pid {int((data / LOCK_FILE).read_text().strip())})"
+    return ""
 
 
 def run_platform(*, demo: bool, data_dir: str, nats_port: int, port_base: int, dashboard: bool,
                  dashboard_port: int = DASHBOARD_PORT, region: str = "ostfold") -> int:
     data = Path(data_dir).resolve()
     logs = data / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    try:
+        logs.mkdir(parents=True, exist_ok=True)
+        lock = _lock(data)
+    except OSError as exc:
+        _say(f"kf: --data-dir {data_dir}: cannot use it as the data directory ({exc.strerror or exc})", err=True)
+        return 2
+    if lock is None:
+        _say(f"kf up: another `kf up`{_holder(data)} is already running on the data directory {data}; "
+             "stop it first, or give this one another --data-dir", err=True)
+        return 1
     stop_requested = False
 
     def request_stop(_sig, _frame) -> None:
         nonlocal stop_requested
         stop_requested = True
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-
-    nats = NatsServer(data / "jetstream", port=_port(nats_port), log_file=logs / "nats.log").start()
-    base_env = {**os.environ, "KF_ENV": "development", "KF_REGION": region, "KF_NATS_URL": nats.url,
-                "KF_DATA_DIR": str(data), "KF_HTTP_HOST": "127.0.0.1", "PYTHONUNBUFFERED": "1"}
-    base_env.pop("KF_DATABASE_URL", None)
+    previous = {sig: signal.signal(sig, request_stop) for sig in STOP_SIGNALS}
+    nats: NatsServer | None = None
     children: list[ServiceProcess] = []
+
+    def check() -> None:
+        """Raise _Stop when a stop was asked for or nats-server, which everything needs, has exited."""
+        if stop_requested:
+            raise _Stop("kf up: stopping...", 0)
+        if nats is not None and not nats.running:
+            code = nats.returncode or 0
+            how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"code {code}"
+            raise _Stop(f"kf up: nats-server exited ({how}), so the platform stops; see {nats.log_file}", 1)
+
     try:
+        try:
+            # nats-server in a session of its own, like the services: Ctrl-C reaches only this supervisor,
+            # which stops the services first and nats-server last.
+            nats = NatsServer(data / "jetstream", port=_port(nats_port), log_file=logs / "nats.log", own_session=True)
+            nats.start()
+        except (OSError, RuntimeError, TimeoutError) as exc:
+            _say(f"kf up: cannot start nats-server: {exc}; see {logs / 'nats.log'}", err=True)
+            return 1
+        base_env = {**os.environ, "KF_ENV": "development", "KF_REGION": region, "KF_NATS_URL": nats.url,
+                    "KF_DATA_DIR": str(data), "KF_HTTP_HOST": "127.0.0.1", "PYTHONUNBUFFERED": "1"}
+        base_env.pop("KF_DATABASE_URL", None)
         for offset, spec in enumerate(available_services()):
-            migrate = subprocess.run([sys.executable, "-m", "kf.cli", "migrate", spec.name], env=base_env,
-                                     capture_output=True, text=True)
+            check()
+            # Its own session too: Ctrl-C must not interrupt a migration halfway (SQLite DDL is not
+            # transactional); a stop asked for meanwhile takes effect once it is done.
+            migrate = subprocess.Popen([sys.executable, "-m", "kf.cli", "migrate", spec.name], env=base_env,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                       start_new_session=True)
+            _out, err = migrate.communicate()
             if migrate.returncode != 0:
-                print(f"kf up: migrating {spec.name} failed:\n{migrate.stderr[-2000:]}", file=sys.stderr)
+                _say(f"kf up: migrating {spec.name} failed:\n{err[-2000:]}", err=True)
                 return 1
+            check()
             children.append(ServiceProcess.service(spec.name, base_env, _port(port_base + offset), logs).start())
-        problems = wait_ready_moving_lost_ports(children)
+        problems = wait_ready_moving_lost_ports(children, check=check)
         if problems:
-            print("kf up: " + "\n".join(problems), file=sys.stderr)
+            _say("kf up: " + "\n".join(problems), err=True)
             return 1
         urls = {c.name: c.url for c in children}
         if demo:
@@ -58,9 +129,10 @@ def run_platform(*, demo: bool, data_dir: str, nats_port: int, port_base: int, d
             from kf.demo.client import DemoError
 
             try:
-                print(seed_if_empty(urls, DEV_TOKEN, region), flush=True)
+                _say(seed_if_empty(urls, DEV_TOKEN, region))
             except DemoError as exc:
-                print(f"kf up: seeding the demo data failed, the platform runs without it: {exc}", file=sys.stderr)
+                _say(f"kf up: seeding the demo data failed, the platform runs without it: {exc}", err=True)
+        check()
         ui = importlib.util.find_spec("ui.app")
         if dashboard and ui is not None and ui.origin:
             port = _port(dashboard_port)
@@ -72,24 +144,30 @@ def run_platform(*, demo: bool, data_dir: str, nats_port: int, port_base: int, d
                               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
                               "--client.showErrorDetails", "none"],
                 ui_env, port, logs / "dashboard.log", health="/_stcore/health").start())
-            problems = wait_ready_moving_lost_ports(children[-1:])
+            problems = wait_ready_moving_lost_ports(children[-1:], check=check)
             if problems:
-                print("kf up: " + "\n".join(problems), file=sys.stderr)
-        print("\nkompetanseforum is running (Ctrl-C stops everything; data stays in " + str(data) + "):")
-        print(f"  {'nats':<11} {nats.url}")
+                _say("kf up: " + "\n".join(problems), err=True)
+        _say(f"\nkompetanseforum is running for region {region} (Ctrl-C stops everything; data stays in {data}):")
+        _say(f"  {'nats':<11} {nats.url}")
         for child in children:
-            print(f"  {child.name:<11} {child.url}" + ("" if child.name == "dashboard" else f"   (API docs: {child.url}/docs)"))
-        print(f"  development API token: {DEV_TOKEN}")
-        print(f"  logs: {logs}", flush=True)
-        while not stop_requested:
+            _say(f"  {child.name:<11} {child.url}" + ("" if child.name == "dashboard" else f"   (API docs: {child.url}/docs)"))
+        _say(f"  development API token: {DEV_TOKEN}")
+        _say(f"  logs: {logs}")
+        while True:
+            check()
             for child in children:
                 if not child.running():
-                    print(f"kf up: {child.name} stopped (code {child.proc.returncode}); see {child.log}", file=sys.stderr)
+                    _say(f"kf up: {child.name} stopped (code {child.proc.returncode}); see {child.log}", err=True)
                     return 1
             time.sleep(0.5)
-        print("\nkf up: stopping...", flush=True)
-        return 0
+    except _Stop as stop:
+        _say(("\n" if stop.code == 0 else "") + stop.message, err=stop.code != 0)
+        return stop.code
     finally:
         stop_all(children)
-        nats.stop()
-        print("kf up: stopped.", flush=True)
+        if nats is not None:
+            nats.stop()
+        os.close(lock)  # releases the data directory
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _say("kf up: stopped.")

@@ -6,6 +6,10 @@ import importlib
 
 from kf.demo.client import DemoClient, DemoContext
 
+# The regions the demo describes: its organisations, gatherings and measures are Østfold's, and its
+# measures and goals use Østfold's focus areas, so `kf up --demo` refuses any other region.
+DEMO_REGIONS = ("ostfold",)
+
 # Each step seeds one service's data and may read what earlier steps made (ctx).
 STEPS = ("membership", "events", "measures", "metrics")
 

@@ -26,8 +26,11 @@ class NatsServer:
     """Start, stop, kill and restart a nats-server; the store and the port survive restarts."""
 
     def __init__(self, store_dir: Path, port: int | None = None, config_file: Path | None = None,
-                 log_file: Path | None = None) -> None:
+                 log_file: Path | None = None, own_session: bool = False) -> None:
         self.store_dir = Path(store_dir)
+        # own_session: not in the starter's process group, so a terminal's Ctrl-C does not reach it and the
+        # starter (`kf up`) decides when it stops (after the services that use it).
+        self.own_session = own_session
         self.port = port or free_port()
         self.config_file = config_file
         self.log_file = log_file or self.store_dir.parent / f"nats-{self.port}.log"
@@ -45,7 +48,7 @@ class NatsServer:
         if self.config_file:
             args += ["-c", str(self.config_file)]
         log = open(self.log_file, "ab")  # noqa: SIM115 - closed with the process
-        self._proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        self._proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=self.own_session)
         log.close()
         wait_for_port(self.port, timeout=15)
         return self
@@ -73,3 +76,8 @@ class NatsServer:
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once the process has exited (negative: the signal that ended it), else None."""
+        return self._proc.poll() if self._proc is not None else None

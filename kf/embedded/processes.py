@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,12 +98,16 @@ class ServiceProcess:
         self.start()
 
 
-def wait_ready(children: list[ServiceProcess], timeout: float = 90.0) -> list[str]:
-    """Wait until every child answers its health path; the problems, if any, name the child and its log."""
+def wait_ready(children: list[ServiceProcess], timeout: float = 90.0,
+               check: Callable[[], None] | None = None) -> list[str]:
+    """Wait until every child answers its health path; the problems, if any, name the child and its log.
+    `check` is called between polls; it raises to end the wait early (a stop was asked for, say)."""
     pending = {c.name: c for c in children}
     deadline = time.monotonic() + timeout
     while pending and time.monotonic() < deadline:
         for name, child in list(pending.items()):
+            if check is not None:
+                check()
             if not child.running():
                 return [f"{name} exited with code {child.proc.returncode if child.proc else '?'}; see {child.log}"]
             if child.ready():
@@ -112,10 +117,11 @@ def wait_ready(children: list[ServiceProcess], timeout: float = 90.0) -> list[st
     return [f"{name} not ready after {timeout:.0f}s; see {c.log}" for name, c in pending.items()]
 
 
-def wait_ready_moving_lost_ports(children: list[ServiceProcess], attempts: int = 3) -> list[str]:
+def wait_ready_moving_lost_ports(children: list[ServiceProcess], attempts: int = 3,
+                                 check: Callable[[], None] | None = None) -> list[str]:
     """Readiness of every child; one whose port a client connection took meanwhile starts again elsewhere."""
     for _ in range(attempts):
-        problems = wait_ready(children)
+        problems = wait_ready(children, check=check)
         lost = [child for child in children if child.lost_its_port()]
         if not problems or not lost:
             return problems
@@ -124,7 +130,7 @@ def wait_ready_moving_lost_ports(children: list[ServiceProcess], attempts: int =
             print(f"{child.name}: port {child.port} was taken before it could listen; starting it on {port}",
                   file=sys.stderr)
             child.move_to(port)
-    return wait_ready(children)
+    return wait_ready(children, check=check)
 
 
 def stop_all(children: list[ServiceProcess], timeout: float = 20) -> None:

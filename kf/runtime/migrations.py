@@ -17,8 +17,37 @@ def alembic_config(service: str, migrations_dir: str, url: str) -> Config:
     return config
 
 
-def upgrade(service: str, migrations_dir: str, url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(service, migrations_dir, url), revision)
+class OlderRevision(ValueError):
+    """The requested revision is older than the database's: `upgrade` only upgrades."""
+
+    def __init__(self, current: str, target: str) -> None:
+        super().__init__(f"the database is at {current}; {target} is older (downgrades are not offered)")
+        self.current = current
+        self.target = target
+
+
+def upgrade(service: str, migrations_dir: str, url: str, revision: str = "head") -> tuple[str | None, str | None, str | None]:
+    """Upgrade to `revision` (an id, a unique prefix of one, or `head`); (revision before, revision after, head).
+
+    Raises OlderRevision, changing nothing, when `revision` is older than the database's current one (Alembic's
+    upgrade would silently do nothing), and alembic's CommandError for a revision it does not know."""
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
+
+    config = alembic_config(service, migrations_dir, url)
+    script = ScriptDirectory.from_config(config)
+    target = script.get_revision(revision)  # CommandError when unknown or ambiguous
+    before, head = revisions(service, migrations_dir, url)
+    if before is not None and target is not None and target.revision != before:
+        try:
+            older = {r.revision for r in script.iterate_revisions(before, "base")}
+        except RevisionError:  # a revision this code does not know (newer code migrated it): upgrade says so
+            older = set()
+        if target.revision in older:
+            raise OlderRevision(before, target.revision)
+    command.upgrade(config, revision)
+    after, head = revisions(service, migrations_dir, url)
+    return before, after, head
 
 
 def revisions(service: str, migrations_dir: str, url: str) -> tuple[str | None, str | None]:
