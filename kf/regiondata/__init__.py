@@ -6,7 +6,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 _HERE = Path(__file__).parent
 
@@ -43,7 +43,13 @@ class Region(BaseModel):
 
 
 class UnknownRegion(LookupError):
-    pass
+    """No shipped data for a region (and no file given for it)."""
+
+
+class RegionFileError(UnknownRegion):
+    """A region data file that is missing, unreadable, not valid JSON, not region data, or about another region.
+
+    The message names the file and the problem, never its contents."""
 
 
 def shipped_regions() -> list[str]:
@@ -53,12 +59,33 @@ def shipped_regions() -> list[str]:
 @lru_cache(maxsize=32)
 def load_region(region_id: str, path: str | None = None) -> Region:
     """Load a region's data from `path`, or from the data shipped with the platform."""
-    file = Path(path) if path else _HERE / f"{region_id}.json"
+    if not path:
+        file = _HERE / f"{region_id}.json"
+        if not file.is_file():
+            raise UnknownRegion(f"no shipped data for region {region_id!r} (there is data for "
+                                f"{', '.join(shipped_regions())}): set KF_REGION_FILE to a JSON file with its data")
+        return _read(file, region_id)
+    file = Path(path)
     if not file.is_file():
-        raise UnknownRegion(
-            f"no region data for {region_id!r}: set KF_REGION_FILE or use one of {shipped_regions()}"
-        )
-    region = Region.model_validate(json.loads(file.read_text(encoding="utf-8")))
+        raise RegionFileError(f"{file} does not exist or is not a file" if not file.is_dir() else f"{file} is a directory")
+    return _read(file, region_id)
+
+
+def _read(file: Path, region_id: str) -> Region:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegionFileError(f"cannot read {file}: {getattr(exc, 'strerror', None) or type(exc).__name__}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RegionFileError(f"{file} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    try:
+        region = Region.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'the file'}: {e['msg']}"
+                             for e in exc.errors(include_input=False)[:5])
+        raise RegionFileError(f"{file} is not region data ({{id, name, focus_areas, indicators}}): {problems}") from None
     if region.id != region_id:
-        raise UnknownRegion(f"{file} describes region {region.id!r}, not {region_id!r}")
+        raise RegionFileError(f"{file} describes region {region.id!r}, not {region_id!r}")
     return region

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from faststream.nats import NatsBroker
 from faststream.security import SASLPlaintext
@@ -17,10 +18,25 @@ from kf.runtime.settings import ServiceSettings
 log = logging.getLogger("kf.broker")
 
 
-def make_broker(settings: ServiceSettings, *, declare_publishers: bool = True) -> NatsBroker:
-    """A broker that reconnects forever; its publishers document the service's events (AsyncAPI)."""
-    kwargs: dict = {"max_reconnect_attempts": -1, "reconnect_time_wait": 0.5, "connect_timeout": 2,
+CONNECT_TIMEOUT = 2.0  # seconds per TCP connection attempt to one server
+
+
+def connect_attempt_seconds(settings: ServiceSettings) -> float:
+    """How long one first-connect attempt (`broker.start()`) may take before it is given up and retried. Without a
+    bound it never returns while NATS is unreachable: with max_reconnect_attempts=-1 nats-py retries the first
+    connect forever, silently."""
+    servers = len([u for u in settings.nats_url.split(",") if u.strip()]) or 1
+    return 2.5 + servers * (CONNECT_TIMEOUT + 0.5)
+
+
+def make_broker(settings: ServiceSettings, *, declare_publishers: bool = True,
+                error_cb: Callable[[Exception], Awaitable[None]] | None = None) -> NatsBroker:
+    """A broker that reconnects forever; its publishers document the service's events (AsyncAPI). `error_cb` hears
+    each connection error, also those of the first connect, which nats-py otherwise retries without a word."""
+    kwargs: dict = {"max_reconnect_attempts": -1, "reconnect_time_wait": 0.5, "connect_timeout": CONNECT_TIMEOUT,
                     "name": f"kf-{settings.service}-{settings.region}", "log_level": logging.DEBUG}
+    if error_cb is not None:
+        kwargs["error_cb"] = error_cb
     if settings.nats_creds_file:
         kwargs["user_credentials"] = settings.nats_creds_file
     elif settings.nats_user:

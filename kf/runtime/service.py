@@ -15,11 +15,11 @@ from kf.contracts.catalog import DomainEvent
 from kf.contracts.envelope import CloudEvent
 from kf.regiondata import Region, load_region
 from kf.runtime.auth import TokenRegistry
-from kf.runtime.broker import ensure_dead_letter_stream, ensure_stream, jetstream, make_broker
+from kf.runtime.broker import connect_attempt_seconds, ensure_dead_letter_stream, ensure_stream, jetstream, make_broker
 from kf.runtime.consumer import EventConsumer, Handler
 from kf.runtime.db import Database
 from kf.runtime.outbox import OutboxRelay, record_event
-from kf.runtime.settings import ServiceSettings
+from kf.runtime.settings import ServiceSettings, without_credentials
 from kf.runtime.telemetry import ServiceMetrics
 
 log = logging.getLogger("kf.service")
@@ -35,7 +35,8 @@ class ServiceRuntime:
         self.db = Database(settings.database_url_value())
         self.metrics = ServiceMetrics(self.service)
         self.tokens = TokenRegistry(settings.tokens())
-        self.broker: NatsBroker = make_broker(settings)
+        self._nats_error = ""  # the last connection error nats-py reported, for the "not reachable" warning
+        self.broker: NatsBroker = make_broker(settings, error_cb=self._on_nats_error)
         self.relay = OutboxRelay(self.db, self.service, self.js, self.metrics, batch_size=settings.relay_batch_size)
         self.consumers: list[EventConsumer] = []
         self.connected = asyncio.Event()
@@ -78,18 +79,26 @@ class ServiceRuntime:
 
     async def _connect_then_run(self, *, relay: bool, consumers: bool) -> None:
         delay = 0.25
+        where = self.settings.nats_url_display()
+        bound = connect_attempt_seconds(self.settings)
         while not self._stop.is_set():
             try:
-                await self.broker.start()
+                self._nats_error = ""
+                try:
+                    await asyncio.wait_for(self.broker.start(), timeout=bound)
+                except TimeoutError:
+                    last = f" (last error: {self._nats_error})" if self._nats_error else ""
+                    raise TimeoutError(f"no connection within {bound:.0f}s{last}") from None
                 replicas = self.settings.stream_replicas
                 await ensure_stream(self.js(), self.service, replicas=replicas)
                 await ensure_dead_letter_stream(self.js(), replicas=replicas)
                 break
             except Exception as exc:  # noqa: BLE001 - NATS not reachable yet; writes still land in the outbox
-                log.warning("NATS not ready (connecting or provisioning streams failed), retrying",
-                            extra={"error": type(exc).__name__, "detail": str(exc)[:300], "retry_in": delay})
+                log.warning(f"NATS not reachable or not ready at {where} (KF_NATS_URL), retrying",
+                            extra={"nats_url": where, "error": type(exc).__name__,
+                                   "detail": self._scrub(str(exc))[:300], "retry_in": delay})
                 with contextlib.suppress(Exception):
-                    await self.broker.stop()
+                    await asyncio.wait_for(self.broker.stop(), timeout=5)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         if self._stop.is_set():
@@ -100,6 +109,16 @@ class ServiceRuntime:
         if consumers:
             for consumer in self.consumers:
                 self._tasks.append(asyncio.create_task(consumer.run(self._stop)))
+
+    async def _on_nats_error(self, exc: Exception) -> None:
+        self._nats_error = f"{type(exc).__name__}: {exc}"[:200]
+
+    def _scrub(self, text: str) -> str:
+        """An error's text without the NATS credentials, should a library have put them in it."""
+        text = without_credentials(text)
+        if self.settings.nats_password is not None and self.settings.nats_password.get_secret_value():
+            text = text.replace(self.settings.nats_password.get_secret_value(), "***")
+        return text
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop consuming and relaying, waiting up to `grace` seconds for each task's last batch to be written."""

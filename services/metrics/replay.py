@@ -25,13 +25,18 @@ from services.metrics.store import clear_projections
 HELPERS_FROM = 2_000  # messages; fewer are replayed before helper processes would have started
 
 
-async def replay(settings: Settings, *, timeout: float = 3600.0) -> str:
+async def replay(settings: Settings, *, timeout: float = 3600.0, connect_timeout: float = 30.0) -> str:
     runtime = ServiceRuntime(settings)
     consumers = add_consumers(runtime, settings.served_regions(), derive=False)
     helpers = HelperProcesses(settings)
     await runtime.start(relay=False, consumers=False)
     try:
-        await asyncio.wait_for(runtime.connected.wait(), timeout=30)
+        try:
+            await asyncio.wait_for(runtime.connected.wait(), timeout=connect_timeout)
+        except TimeoutError:
+            raise SystemExit(f"kf: cannot reach NATS at {settings.nats_url_display()} (KF_NATS_URL) within "
+                             f"{connect_timeout:.0f}s; nothing was changed. Is the server running, and are "
+                             "KF_NATS_USER/KF_NATS_PASSWORD or KF_NATS_CREDS_FILE right?") from None
         js = runtime.js()
         present, total = [], 0
         for consumer in consumers:

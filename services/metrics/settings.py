@@ -5,7 +5,7 @@ from typing import ClassVar
 from pydantic import Field, field_validator, model_validator
 
 from kf.contracts.subjects import check_token
-from kf.regiondata import UnknownRegion, load_region
+from kf.regiondata import UnknownRegion, load_region, shipped_regions
 from kf.runtime.settings import ServiceSettings
 
 
@@ -21,7 +21,7 @@ class Settings(ServiceSettings):
 
     catch_up_processes: int = Field(1, ge=0, le=16, description="Processes that write facts while the service catches up or `kf replay metrics` runs, the service's own included: helper processes fetch from the same durable consumers while the derived tables lag and end once they are derived. Faster on several cores, at the memory of one more service process each (docs/benchmarks.md). 1: no helpers; 0: one process per CPU core, at most 4")
 
-    ack_wait_seconds: float = Field(60.0, ge=1.0, le=3600.0, description="How long JetStream waits for the metrics consumers' ack before redelivering (after a crash, the unacknowledged batch returns after this long); applies when a durable consumer is created")
+    ack_wait_seconds: float = Field(60.0, ge=1.0, le=3600.0, description="How long JetStream waits for the metrics consumers' ack before redelivering (after a crash, the unacknowledged batch returns after this long); applied to the durable consumers at each start")
 
     @field_validator("regions")
     @classmethod
@@ -32,12 +32,20 @@ class Settings(ServiceSettings):
 
     @model_validator(mode="after")
     def _regions_have_data(self) -> "Settings":
-        # Fail at start, naming the region, rather than at the first request for it.
+        # Fail at start, naming the region, rather than at the first request for it. The own region (KF_REGION, with
+        # KF_REGION_FILE) is checked by ServiceSettings; the others are served from the shipped data only.
+        problems = []
         for region in self.served_regions():
+            if region == self.region:
+                continue
             try:
-                load_region(region, self.region_file if region == self.region else None)
-            except UnknownRegion as exc:
-                raise ValueError(f"KF_REGIONS: {exc}") from None
+                load_region(region)
+            except UnknownRegion:
+                problems.append(f"KF_REGIONS: no shipped data for region {region!r} (there is data for "
+                                f"{', '.join(shipped_regions())}); KF_REGION_FILE gives the data of KF_REGION "
+                                f"({self.region}) only")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     def served_regions(self) -> list[str]:
