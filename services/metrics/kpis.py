@@ -62,13 +62,13 @@ def ratio(part: float, whole: float) -> float | None:
 
 def shannon_evenness(counts: list[int]) -> float | None:
     """Pielou's evenness H / ln(S) of the positive counts; 0 for one category, None for none."""
-    counts = [c for c in counts if c > 0]
+    counts = sorted(c for c in counts if c > 0)  # in one order: the same counts read in another give the same float
     if not counts:
         return None
     if len(counts) == 1:
         return 0.0
     total = sum(counts)
-    h = -sum(c / total * math.log(c / total) for c in counts)
+    h = -math.fsum(c / total * math.log(c / total) for c in counts)
     return h / math.log(len(counts))
 
 

@@ -76,9 +76,11 @@ class Up:
 
     def watch(self) -> set[int]:
         if self.proc.poll() is None:
-            for pid in descendants(self.proc.pid) - self.seen:
-                self.seen.add(pid)
-                self.commands[pid] = cmdline(pid)
+            self.seen |= descendants(self.proc.pid)
+        for pid in self.seen:
+            # Read again each time: a child first seen between fork and exec still showed the supervisor's command.
+            if command := cmdline(pid):
+                self.commands[pid] = command
         return self.seen
 
     def wait_for(self, predicate, what: str, timeout: float = 60) -> None:
