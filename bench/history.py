@@ -171,6 +171,7 @@ def realistic(n_events: int, seed: int = 1, region: str = "ostfold", start: date
         return f"{kind}{counters[kind]}"
 
     memberships: list[tuple[str, str, str]] = []
+    org_sectors: dict[str, str] = {}  # sectors changed since registration
     held: list[tuple[str, date, str]] = []
     while len(h.events) < n_events:
         day += timedelta(days=1) if rng.random() < 0.1 else timedelta(0)
@@ -192,8 +193,10 @@ def realistic(n_events: int, seed: int = 1, region: str = "ostfold", start: date
         elif roll < 0.13:
             oid, sector = rng.choice(orgs)
             which = rng.random()
-            if which < 0.4:
-                h.org_update(oid, rng.choice(SECTORS))
+            if which < 0.4:  # mostly a new name or municipality; now and then another sector
+                current = org_sectors.get(oid, sector)
+                org_sectors[oid] = rng.choice(SECTORS) if rng.random() < 0.25 else current
+                h.org_update(oid, org_sectors[oid])
             elif which < 0.55:  # a group moves to another focus area (or to none)
                 h.group_update(rng.choice(groups)[0], rng.choice((*AREAS, None)))
             elif people:

@@ -109,41 +109,39 @@ def measure(row) -> Contribution:
 History = list[tuple[date | None, str | None]]  # (since, value) sorted by date; store.py's dated history
 
 
-def value_on(history: History, day: date) -> str | None:
-    """The value of a dated history on a day: the latest row's on or before it, else the first row's."""
-    value = history[0][1]
-    for since, v in history[1:]:
-        if since > day:
+def segments(start: date, end: date | None, history: History):
+    """[start, end) cut where a dated history's value changes: (segment start, segment end, value). Before the
+    history's first row its first value holds."""
+    value, rows = history[0][1], iter(history[1:])
+    first = start
+    for since, v in rows:
+        if end is not None and since >= end:
             break
-        value = v
-    return value
-
-
-def segments(start: date, end: date | None, *histories: History):
-    """[start, end) cut where any of the histories changes: (segment start, segment end, value of each history)."""
-    cuts = sorted({since for h in histories for since, _ in h[1:] if since > start and (end is None or since < end)})
-    bounds = [start, *cuts]
-    for i, first in enumerate(bounds):
-        yield first, bounds[i + 1] if i + 1 < len(bounds) else end, *(value_on(h, first) for h in histories)
+        if since <= start:
+            value = v
+        elif v != value:
+            yield first, since, value
+            first, value = since, v
+    yield first, end, value
 
 
 def membership(row, roles: History, sectors: History, areas: History, attended: list[date]) -> Contribution:
-    """Active from joined_on until left_on, in the groups' focus area and the organisation's sector and with the
+    """Active from joined_on until left_on, in its group's focus area, its organisation's sector and with its
     person's role kind of each date (the values recorded at joining without a dated history); a mandate counts from
     its date, attendance for 365 days from a gathering."""
     out: Contribution = {}
     if row.joined_on is None or (row.left_on is not None and row.left_on <= row.joined_on):
         return out
     attending = _union((h, h + YEAR) for h in attended)
-    for start, end, role_kind, sector, focus_area in segments(
-            row.joined_on, row.left_on, roles or [(None, row.role_kind)], sectors or [(None, row.sector)],
-            areas or [(None, None)]):
+    for start, end, focus_area in segments(row.joined_on, row.left_on, areas or [(None, None)]):
         scopes = ["", focus_area] if focus_area else [""]
         active = (start, end)
         _span(out, scopes, "members", *active)
-        _span(out, scopes, f"members:{sector or 'unknown'}", *active)
-        if role_kind == "leader":
-            _span(out, scopes, "leaders", *active)
+        for first, last, sector in segments(start, end, sectors or [(None, row.sector)]):
+            _span(out, scopes, f"members:{sector or 'unknown'}", first, last)
+        for first, last, role_kind in segments(start, end, roles or [(None, row.role_kind)]):
+            if role_kind == "leader":
+                _span(out, scopes, "leaders", first, last)
         if row.mandate_on is not None:
             for span in _intersect(active, [(row.mandate_on, None)]):
                 _span(out, scopes, "mandated", *span)

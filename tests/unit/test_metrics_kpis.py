@@ -187,6 +187,17 @@ def test_a_communication_counts_on_its_norwegian_calendar_day(tmp_path):
     engine.dispose()
 
 
+def test_a_membership_is_cut_only_where_a_dated_value_changes():
+    from services.metrics.counters import segments
+    d = date
+    history = [(d(2020, 1, 1), "county"), (d(2021, 1, 1), "county"), (d(2022, 1, 1), "business"), (d(2024, 1, 1), "union")]
+    # A row on or before the start sets the value; a row repeating the value cuts nothing; a row at the end is left out.
+    assert list(segments(d(2021, 6, 1), d(2024, 1, 1), history)) == [
+        (d(2021, 6, 1), d(2022, 1, 1), "county"), (d(2022, 1, 1), d(2024, 1, 1), "business")]
+    assert list(segments(d(2019, 1, 1), None, history))[0] == (d(2019, 1, 1), d(2022, 1, 1), "county")  # first holds before
+    assert list(segments(d(2019, 1, 1), None, [(None, "leader")])) == [(d(2019, 1, 1), None, "leader")]
+
+
 def test_formula_helpers():
     assert shannon_evenness([5, 5, 5]) == pytest.approx(1.0)
     assert shannon_evenness([7]) == 0.0 and shannon_evenness([]) is None
