@@ -171,7 +171,8 @@ def realistic(n_events: int, seed: int = 1, region: str = "ostfold", start: date
         return f"{kind}{counters[kind]}"
 
     memberships: list[tuple[str, str, str]] = []
-    org_sectors: dict[str, str] = {}  # sectors changed since registration
+    org_sectors: dict[str, str] = {}  # sectors and focus areas changed since registration
+    group_areas: dict[str, str | None] = {}
     held: list[tuple[str, date, str]] = []
     while len(h.events) < n_events:
         day += timedelta(days=1) if rng.random() < 0.1 else timedelta(0)
@@ -197,8 +198,10 @@ def realistic(n_events: int, seed: int = 1, region: str = "ostfold", start: date
                 current = org_sectors.get(oid, sector)
                 org_sectors[oid] = rng.choice(SECTORS) if rng.random() < 0.25 else current
                 h.org_update(oid, org_sectors[oid])
-            elif which < 0.55:  # a group moves to another focus area (or to none)
-                h.group_update(rng.choice(groups)[0], rng.choice((*AREAS, None)))
+            elif which < 0.55:  # a group renamed; now and then moved to another focus area (or to none)
+                gid, area = rng.choice(groups)
+                group_areas[gid] = rng.choice((*AREAS, None)) if rng.random() < 0.25 else group_areas.get(gid, area)
+                h.group_update(gid, group_areas[gid])
             elif people:
                 pid, poid, psector = rng.choice(people)
                 h.person(pid, poid, psector, rng.choice(["employee", "leader"]), updated=True)
