@@ -69,7 +69,7 @@ class ServiceSettings(BaseSettings):
     nats_user: str | None = Field(None, description="NATS user name (with KF_NATS_PASSWORD)")
     nats_password: SecretStr | None = Field(None, description="NATS password")
     nats_creds_file: str | None = Field(None, description="Path to a NATS credentials (.creds) file, as `nsc generate creds` writes it; must exist and be readable")
-    database_url: SecretStr | None = Field(None, description="SQLAlchemy URL of this service's own database; default `sqlite:///var/SERVICE.db`")
+    database_url: SecretStr | None = Field(None, description="SQLAlchemy URL of this service's own database; default `sqlite:///KF_DATA_DIR/SERVICE.db`")
     data_dir: str = Field("var", description="Directory for SQLite files and other local state")
     http_host: str = Field("127.0.0.1", description="Address the HTTP API binds to")
     http_port: int | None = Field(None, description="HTTP port, 1 to 65535; each service has its own default")
