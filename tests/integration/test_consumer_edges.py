@@ -1,22 +1,25 @@
 """Edges of the kit's consumer against a real nats-server: a message too large to be dead-lettered with its body is
 parked without it and the connection stays up; an old event version reaches the handler of the version it upcasts
 to; a durable consumer whose filter changed (a metrics service that now serves several regions) is updated in place
-and delivers the other regions' events, also those stored before the change, or says why not and what to do."""
+and delivers the other regions' events, also those stored before the change, or says why not and what to do; a batch
+that fails after a refused event leaves nothing applied twice."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig
+from sqlalchemy import text
 
 from kf.contracts import catalog
 from kf.contracts import membership as mev
 from kf.contracts.envelope import wrap
 from kf.contracts.subjects import DEAD_LETTER_STREAM
 from kf.runtime.broker import ensure_dead_letter_stream, ensure_stream
-from kf.runtime.consumer import EventConsumer
+from kf.runtime.consumer import EventConsumer, RejectEvent
 from kf.runtime.db import Database
 from kf.runtime.telemetry import ServiceMetrics
 from kf.testing.fixtures import migrate
@@ -48,27 +51,31 @@ async def run_until(c: EventConsumer, done, what: str) -> None:
         await asyncio.wait_for(task, 15)
 
 
-async def streams(url: str):
-    conn = await nats.connect(url)
+@contextlib.asynccontextmanager
+async def connected(nats_url: str, database_url: str):
+    """A database with the kit's tables, and a connection to the server with the membership and dead-letter streams."""
+    migrate("membership", database_url)
+    conn = await nats.connect(nats_url)
     js = conn.jetstream()
-    await ensure_stream(js, "membership")
-    await ensure_dead_letter_stream(js)
-    return conn, js
+    db = Database(database_url)
+    try:
+        await ensure_stream(js, "membership")
+        await ensure_dead_letter_stream(js)
+        yield db, conn, js
+    finally:
+        await conn.close()
+        db.dispose()
 
 
 async def test_a_message_too_large_to_dead_letter_with_its_body_is_parked_without_it_and_consumption_goes_on(
         nats_server, tmp_path):
-    url = f"sqlite:///{tmp_path / 'big.db'}"
-    migrate("membership", url)
-    conn, js = await streams(nats_server.url)
-    # Stored as published, but over the server's max_payload once the dead letter's headers are added to it.
-    big = b"{" + b" " * (conn.max_payload - 150) + b"}"
-    await js.publish("kf.ostfold.membership.organisation.registered", big, headers={"Nats-Msg-Id": "big-1"})
-    await publish(js, "ostfold", organisation("org-after"))
-    seen: list[str] = []
-    db = Database(url)
-    c = consumer(db, conn, {mev.OrganisationRegistered: lambda _s, _e, x: seen.append(x.organisation_id)})
-    try:
+    async with connected(nats_server.url, f"sqlite:///{tmp_path / 'big.db'}") as (db, conn, js):
+        # Stored as published, but over the server's max_payload once the dead letter's headers are added to it.
+        big = b"{" + b" " * (conn.max_payload - 150) + b"}"
+        await js.publish("kf.ostfold.membership.organisation.registered", big, headers={"Nats-Msg-Id": "big-1"})
+        await publish(js, "ostfold", organisation("org-after"))
+        seen: list[str] = []
+        c = consumer(db, conn, {mev.OrganisationRegistered: lambda _s, _e, x: seen.append(x.organisation_id)})
         await run_until(c, lambda: seen, "the event after the large one applied")
         await publish(js, "ostfold", organisation("org-later"))
         await run_until(c, lambda: "org-later" in seen, "a later event applied")
@@ -82,9 +89,6 @@ async def test_a_message_too_large_to_dead_letter_with_its_body_is_parked_withou
         assert headers["Kf-Body-Omitted"] == str(len(big)) and "too large for a dead letter" in headers["Kf-Reason"]
         info = await js.consumer_info("KF_MEMBERSHIP", "metrics-membership")
         assert info.num_pending == 0 and info.num_ack_pending == 0
-    finally:
-        await conn.close()
-        db.dispose()
 
 
 async def test_an_old_event_version_reaches_the_handler_of_the_version_it_upcasts_to(nats_server, tmp_path,
@@ -101,32 +105,21 @@ async def test_an_old_event_version_reaches_the_handler_of_the_version_it_upcast
     catalog.register_upcaster(mev.OrganisationRegistered.type_name(), OrganisationRegisteredV2.type_name())(
         lambda data: {**data, "country": "NO"})
 
-    url = f"sqlite:///{tmp_path / 'upcast.db'}"
-    migrate("membership", url)
-    conn, js = await streams(nats_server.url)
-    await publish(js, "ostfold", organisation("org-v1"))
-    received: list = []
-    db = Database(url)
-    c = consumer(db, conn, {OrganisationRegisteredV2: lambda _s, _e, x: received.append(x)})
-    try:
+    async with connected(nats_server.url, f"sqlite:///{tmp_path / 'upcast.db'}") as (db, conn, js):
+        await publish(js, "ostfold", organisation("org-v1"))
+        received: list = []
+        c = consumer(db, conn, {OrganisationRegisteredV2: lambda _s, _e, x: received.append(x)})
         await run_until(c, lambda: received, "the v1 event applied by the v2 handler")
         assert received == [OrganisationRegisteredV2(**organisation("org-v1").model_dump(), country="NO")]
-    finally:
-        await conn.close()
-        db.dispose()
 
 
 async def test_a_consumer_restarted_for_all_regions_gets_the_other_regions_events(nats_server, tmp_path, caplog):
-    url = f"sqlite:///{tmp_path / 'regions.db'}"
-    migrate("membership", url)
-    conn, js = await streams(nats_server.url)
     seen: list[str] = []
 
     def handlers():
         return {mev.OrganisationRegistered: lambda _s, _e, x: seen.append(x.organisation_id)}
 
-    db = Database(url)
-    try:
+    async with connected(nats_server.url, f"sqlite:///{tmp_path / 'regions.db'}") as (db, conn, js):
         # One region served: the other region's event, stored between two of its own, is passed over.
         for region, oid in (("ostfold", "ost-1"), ("vestfold-telemark", "vt-1"), ("ostfold", "ost-2")):
             await publish(js, region, organisation(oid))
@@ -143,30 +136,56 @@ async def test_a_consumer_restarted_for_all_regions_gets_the_other_regions_event
         info = await js.consumer_info("KF_MEMBERSHIP", "metrics-membership")
         assert info.config.filter_subject == "kf.*.membership.>"
         assert "'kf.ostfold.membership.>' -> 'kf.*.membership.>'" in caplog.text
-    finally:
-        await conn.close()
-        db.dispose()
 
 
 async def test_a_consumer_the_server_will_not_update_is_reported_and_consumes_nothing(nats_server, tmp_path, caplog):
-    url = f"sqlite:///{tmp_path / 'refused.db'}"
-    migrate("membership", url)
-    conn, js = await streams(nats_server.url)
-    # Edited by hand to a list of filters, which the server does not let an update replace with a single filter.
-    await js.add_consumer("KF_MEMBERSHIP", ConsumerConfig(
-        name="metrics-membership", durable_name="metrics-membership", filter_subjects=["kf.ostfold.membership.>"],
-        ack_policy=AckPolicy.EXPLICIT))
-    await publish(js, "vestfold-telemark", organisation("vt-1"))
-    seen: list[str] = []
-    db = Database(url)
-    c = consumer(db, conn, {mev.OrganisationRegistered: lambda _s, _e, x: seen.append(x.organisation_id)}, region=None)
-    try:
+    async with connected(nats_server.url, f"sqlite:///{tmp_path / 'refused.db'}") as (db, conn, js):
+        # Edited by hand to a list of filters, which the server does not let an update replace with a single filter.
+        await js.add_consumer("KF_MEMBERSHIP", ConsumerConfig(
+            name="metrics-membership", durable_name="metrics-membership", filter_subjects=["kf.ostfold.membership.>"],
+            ack_policy=AckPolicy.EXPLICIT))
+        await publish(js, "vestfold-telemark", organisation("vt-1"))
+        seen: list[str] = []
+        c = consumer(db, conn, {mev.OrganisationRegistered: lambda _s, _e, x: seen.append(x.organisation_id)},
+                     region=None)
         with caplog.at_level(logging.ERROR, logger="kf.consumer"):
             await run_until(c, lambda: "refused" in caplog.text, "the refusal reported")
         assert "metrics-membership on KF_MEMBERSHIP has filter ['kf.ostfold.membership.>']" in caplog.text
         assert "needs 'kf.*.membership.>'" in caplog.text
         assert "nats consumer rm KF_MEMBERSHIP metrics-membership" in caplog.text
         assert seen == [] and not c.ready.is_set()
-    finally:
-        await conn.close()
-        db.dispose()
+
+
+async def test_a_batch_that_fails_after_a_refused_event_leaves_nothing_applied_twice(nats_server, database_url):
+    """A batch with a refused event is applied again event by event, each in a savepoint. When that pass fails later
+    on (the database goes away), nothing of the batch may stay behind: on SQLite, pysqlite began no transaction before
+    the first savepoint, whose release then committed the events before it without their inbox rows, so the
+    redelivered batch applied them a second time."""
+    failures = ["the database went away"]  # the third event fails once, as a lost connection would
+
+    def handler(session, envelope, event) -> None:
+        if event.name == "refused":
+            raise RejectEvent("refused on purpose")
+        if event.name == "flaky" and failures:
+            raise RuntimeError(failures.pop())
+        session.execute(text("INSERT INTO applications (event_id, org) VALUES (:e, :o)"),
+                        {"e": envelope.id, "o": event.organisation_id})
+
+    async with connected(nats_server.url, database_url) as (db, conn, js):
+        with db.transaction() as s:
+            s.execute(text("DROP TABLE IF EXISTS applications"))
+            s.execute(text("CREATE TABLE applications (event_id VARCHAR(64), org VARCHAR(64))"))
+
+        def applications() -> list[tuple[str, int]]:
+            with db.transaction() as s:
+                rows = s.execute(text("SELECT org, count(*) FROM applications GROUP BY org ORDER BY org"))
+                return [tuple(r) for r in rows]
+
+        for oid, name in (("org-a", "fine"), ("org-b", "refused"), ("org-c", "flaky")):
+            await publish(js, "ostfold", organisation(oid).model_copy(update={"name": name}))
+        await run_until(consumer(db, conn, {mev.OrganisationRegistered: handler}),
+                        lambda: ("org-c", 1) in applications(), "the flaky event applied after its redelivery")
+        assert not failures  # the batch did fail once
+        assert applications() == [("org-a", 1), ("org-c", 1)]
+        dead = await read_stream_async(nats_server.url, DEAD_LETTER_STREAM)
+        assert [m.headers["Kf-Stream-Seq"] for m in dead] == ["2"]
