@@ -37,8 +37,8 @@ class History:
         return self.add(mb.OrganisationRegistered(organisation_id=oid, name=f"Org {oid}", org_number="974760673",
                                                   sector=sector), oid)
 
-    def org_update(self, oid: str, sector: str) -> CloudEvent:
-        return self.add(mb.OrganisationUpdated(organisation_id=oid, name=f"Org {oid}", sector=sector), oid)
+    def org_update(self, oid: str, sector: str, at: datetime | None = None) -> CloudEvent:
+        return self.add(mb.OrganisationUpdated(organisation_id=oid, name=f"Org {oid}", sector=sector), oid, at=at)
 
     def person(self, pid: str, oid: str, sector: str, role_kind: str = "employee", updated: bool = False) -> CloudEvent:
         cls = mb.PersonUpdated if updated else mb.PersonRegistered

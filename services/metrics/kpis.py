@@ -121,8 +121,8 @@ BASE: tuple[Kpi, ...] = (
         "Pairs of organisations of different sectors that met at a held gathering or co-own a measure.",
         "count of distinct unordered organisation pairs {a, b}, sector(a) ≠ sector(b), that had people at the same "
         "gathering held on or before as-of (sectors as recorded for the attendees), or are owner/partners of the same "
-        "measure (sectors as registered; partners from the proposal date, the owner from the date it accepted "
-        "ownership)", lambda q: q.cross_sector_ties, group=_R),
+        "measure (partners from the proposal date, the owner from the date it accepted ownership; such a pair counts "
+        "from the first date on or after that on which their registered sectors differ)", lambda q: q.cross_sector_ties, group=_R),
     Kpi("network_density", "Network density", "0–1",
         "How many of the possible relationships among the organisations taking part exist.",
         "tied pairs among organisations with an active member / (n(n−1)/2), n = those organisations",

@@ -7,7 +7,8 @@
   they follow from the attendance, from which a pair is recomputed when a corrected report removed the tie that
   gave its first date.
 - A measure's ties (owner and partners) are stored per measure in `mx_ties`: there are few, and a focus area's
-  tie KPIs read them through the measure's focus area.
+  tie KPIs read them through the measure's focus area. Such a tie crosses sectors from the first date on or after it
+  on which the two organisations' registered sectors differ (tiesectors.py).
 
 New ties only lower first dates (a monotone upsert, whatever the order). Gathering rows are written only by the
 events consumer and measure rows only by the measures consumer.
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from services.metrics import store as t
 from services.metrics import tiecounts
 from services.metrics.bulk import executemany
+from services.metrics.tiesectors import SectorTimes
 
 CHUNK = 500
 _ROWS = 20_000  # measure ties written, and measure rows read, at a time by a rebuild
@@ -219,11 +221,11 @@ def measures_changed(s: Session, keys: list[tuple[str, str]]) -> None:
     for row in rows:
         _lower(new_pairs, (row["region"], row["org_a"], row["org_b"], "measure"), row["tie_on"], False)
     _lower_pairs(s, new_pairs)
-    sectors = _sectors(s, {(row["region"], o) for row in rows for o in (row["org_a"], row["org_b"])})
+    sectors = SectorTimes.load(s, {(row["region"], o) for row in rows for o in (row["org_a"], row["org_b"])})
     firsts = []
     for row in rows:
         region, x, y, on = row["region"], row["org_a"], row["org_b"], row["tie_on"]
-        cross = on if _crosses(sectors.get((region, x)), sectors.get((region, y))) else None
+        cross = sectors.cross_on(region, x, y, on)
         firsts += [(region, scope, x, y, on, cross) for scope in ("", row["focus_areas"]) if scope is not None]
     _lower_firsts(s, firsts)
     # Ties removed, moved later or moved to another focus area: recompute those pairs from the measure ties left.
@@ -248,9 +250,8 @@ def derive_measure_ties(s: Session) -> None:
     """Every measure's ties from the measure rows, for a rebuild (no measure ties are stored yet): the same rows as
     `measures_changed` of every measure, with the pair summaries lowered once from their minima instead of once per
     tie; a region has at most a few thousand organisation pairs, but a million events bring a million measure ties."""
-    m, o = t.measures, t.organisations
-    sectors = {(region, oid): sector for region, oid, sector in s.execute(
-        select(o.c.region, o.c.organisation_id, o.c.sector))}
+    m = t.measures
+    sectors = SectorTimes.load(s)
     new_pairs: dict[tuple, tuple] = {}
     firsts: dict[tuple, tuple] = {}
     rows: list[dict] = []
@@ -262,7 +263,7 @@ def derive_measure_ties(s: Session) -> None:
             rows.append({"region": region, "origin": "measure", "source_id": row.measure_id, "org_a": x, "org_b": y,
                          "tie_on": on, "sector_a": None, "sector_b": None, "focus_areas": row.focus_area})
             _lower(new_pairs, (region, x, y, "measure"), on, False)
-            cross = on if _crosses(sectors.get((region, x)), sectors.get((region, y))) else None
+            cross = sectors.cross_on(region, x, y, on)
             for scope in ("", row.focus_area):
                 if scope is not None:
                     firsts[(region, scope, x, y)] = _merge_pair(firsts.get((region, scope, x, y)), on, cross)
@@ -280,21 +281,6 @@ def _tied(entry):
 
 
 # both origins merged -----------------------------------------------------------------------------
-def _crosses(a: str | None, b: str | None) -> bool:
-    return a is not None and b is not None and a != b
-
-
-def _sectors(s: Session, orgs: set[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
-    o = t.organisations
-    out = {}
-    for region, ids in _by_region(orgs).items():
-        for chunk in _chunks(sorted(set(ids))):
-            for oid, sector in s.execute(select(o.c.organisation_id, o.c.sector).where(o.c.region == region,
-                                                                                       o.c.organisation_id.in_(chunk))):
-                out[(region, oid)] = sector
-    return out
-
-
 def _lower_firsts(s: Session, rows: list[tuple]) -> None:
     """Lower merged first dates: rows of (region, scope, org_a, org_b, first, first across sectors)."""
     merged: dict[tuple, tuple] = {}
@@ -354,9 +340,9 @@ def recompute_firsts(s: Session, region: str, *, pairs: set[tuple[str, str]] | N
         for x, y, on, area in s.execute(_MEASURE_TIES_OF_ORGS, params):
             if wanted(x, y):
                 measure_ties.append((x, y, on, area))
-    sectors = _sectors(s, {(region, o) for x, y, _, _ in measure_ties for o in (x, y)})
+    sectors = SectorTimes.load(s, {(region, o) for x, y, _, _ in measure_ties for o in (x, y)})
     for x, y, on, area in measure_ties:
-        cross = on if _crosses(sectors.get((region, x)), sectors.get((region, y))) else None
+        cross = sectors.cross_on(region, x, y, on)
         for scope in ("", area) if area else ("",):
             found[(scope, x, y)] = _merge_pair(found.get((scope, x, y)), on, cross)
     # A merged row exists only for a pair some source ties, so the pairs read above are all there is to replace.

@@ -62,7 +62,8 @@ def tie_pairs(region: str, focus: str | None, as_of: date):
 
     A gathering ties every two organisations that had people there, across sectors when their attendees' recorded
     sectors are not all one; a measure ties its owner and partners, across sectors when their registered sectors
-    differ. Per focus area: gatherings tagged with it and measures of it.
+    differ on its date or on a later date by as-of (tiesectors.py). Per focus area: gatherings tagged with it and
+    measures of it.
     """
     x, y, g = t.attendances.alias("x"), t.attendances.alias("y"), t.gatherings
     gatherings = (select(x.c.organisation_id.label("org_a"), y.c.organisation_id.label("org_b"),
@@ -75,13 +76,17 @@ def tie_pairs(region: str, focus: str | None, as_of: date):
     if focus:
         gatherings = gatherings.where(x.c.gathering_id.in_(
             select(g.c.gathering_id).where(g.c.region == region, _has_area(g.c.focus_areas, focus))))
-    ti, o, m = t.ties, t.organisations, t.measures
-    oa, ob = o.alias("oa"), o.alias("ob")
-    measures = (select(ti.c.org_a, ti.c.org_b,
-                       case((and_(oa.c.sector.is_not(None), ob.c.sector.is_not(None), oa.c.sector != ob.c.sector), 1),
-                            else_=0).label("crosses"), literal("measure").label("origin"))
-                .select_from(ti.outerjoin(oa, and_(oa.c.region == ti.c.region, oa.c.organisation_id == ti.c.org_a))
-                             .outerjoin(ob, and_(ob.c.region == ti.c.region, ob.c.organisation_id == ti.c.org_b)))
+    ti, m, h = t.ties, t.measures, t.org_sectors.alias("h")
+
+    def differ(on):  # the two organisations' registered sectors of a date differ
+        a, b = (value_as_of(t.org_sectors, org, ti.c.region, on) for org in (ti.c.org_a, ti.c.org_b))
+        return and_(a.is_not(None), b.is_not(None), a != b)
+
+    # From the tie's date on (tiesectors.py): on that date, or on a later date by as-of when either moved.
+    moved = (select(h.c.since).where(h.c.region == ti.c.region, h.c.organisation_id.in_([ti.c.org_a, ti.c.org_b]),
+                                     h.c.since > ti.c.tie_on, h.c.since <= as_of, differ(h.c.since)).exists())
+    measures = (select(ti.c.org_a, ti.c.org_b, case((or_(differ(ti.c.tie_on), moved), 1), else_=0).label("crosses"),
+                       literal("measure").label("origin"))
                 .where(ti.c.region == region, ti.c.origin == "measure", ti.c.tie_on <= as_of))
     if focus:
         measures = measures.where(ti.c.source_id.in_(select(m.c.measure_id).where(m.c.region == region,

@@ -57,8 +57,10 @@ def kpis_markdown() -> str:
              "- Facts are kept per aggregate id and written by versioned upserts (event time, then event id), so any "
              "order of delivery, with duplicates, gives the same KPIs.",
              "- **Sectors of a tie**: a gathering's tie crosses sectors when the sectors recorded for the two organisations' "
-             "attendees at that gathering are not all one sector; a measure's tie, when the two organisations are registered "
-             "in different sectors (an organisation's newest registration counts).", "",
+             "attendees at that gathering are not all one sector. Co-owning a measure lasts: a measure's tie crosses sectors "
+             "from the first date on or after its own on which the two organisations' registered sectors differ (each "
+             "one's sector of a date, as above), so a later change of sector adds the tie from that day on and leaves "
+             "earlier dates as they were.", "",
              "## How the numbers are kept", "",
              "Each consumer writes a fetched batch of events in one transaction: the facts (newest version of each group of "
              "fields wins), then **dated counters**: every gathering, communication, measure, membership, organisation and "

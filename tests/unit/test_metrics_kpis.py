@@ -264,3 +264,46 @@ def test_a_measure_tie_crosses_sectors_once_an_organisation_moves_to_another_sec
             assert kpi_values(s, REGION, focus, date(2021, 6, 30))["cross_sector_ties"] == 1
             assert kpi_values(s, REGION, focus, date(2020, 12, 31))["cross_sector_ties"] == 0
     engine.dispose()
+
+
+@pytest.mark.parametrize("derive", [True, False], ids=["batch by batch", "derived at once"])
+@pytest.mark.parametrize("batch_size", [1, 1000], ids=["one-by-one", "one-batch"])
+def test_a_measure_tie_crosses_sectors_from_the_first_day_its_organisations_differ(tmp_path, batch_size, derive):
+    from services.metrics.queries import source_ties
+    h = History()
+    for oid, sector in (("o1", "county"), ("o2", "county"), ("o3", "business"), ("o4", "municipality")):
+        h.org(oid, sector)
+    h.org_update("o4", "county", at=datetime(2020, 6, 1, 9, tzinfo=UTC))  # before Z: o1 and o4 are one sector at Z
+    h.propose("X", "inclusion", date(2021, 1, 1), ("o1", "o2"))  # one sector on its date
+    h.propose("Y", "inclusion", date(2021, 1, 1), ("o1", "o3"))  # two sectors on its date
+    h.propose("Z", "inclusion", date(2021, 1, 1), ("o1", "o4"))
+    h.org_update("o2", "business", at=datetime(2022, 3, 1, 9, tzinfo=UTC))  # from here X ties two sectors
+    h.org_update("o3", "county", at=datetime(2022, 6, 1, 9, tzinfo=UTC))  # Y crossed already: it stays counted
+    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    metadata.create_all(engine)
+    with Session(engine) as s:
+        apply_envelopes(s, h.events, ["ostfold"], batch_size=batch_size, derive=derive)
+        for read in (kpi_values, kpi_values_from_facts):
+            for focus in (None, "inclusion"):
+                # A later move of o2 does not rewrite 2021: earlier as-of dates keep their numbers.
+                for on, expected in ((date(2021, 6, 30), 1), (date(2022, 2, 28), 1), (date(2022, 3, 1), 2),
+                                     (date(2022, 12, 31), 2)):
+                    assert read(s, REGION, focus, on)["cross_sector_ties"] == expected, (read, focus, on)
+        crossing = {on: {(a, b) for a, b, crosses, _ in source_ties(s, "ostfold", on) if crosses}
+                    for on in (date(2021, 6, 30), date(2022, 3, 1))}
+        assert crossing == {date(2021, 6, 30): {("o1", "o3")}, date(2022, 3, 1): {("o1", "o2"), ("o1", "o3")}}
+    engine.dispose()
+
+
+def test_sector_times_find_the_first_day_two_organisations_differ():
+    from services.metrics.tiesectors import SectorTimes
+    d = date
+    times = SectorTimes({("r", "a"): [(d(2020, 1, 1), "county"), (d(2021, 1, 1), "county"), (d(2022, 1, 1), "union"),
+                                      (d(2023, 1, 1), "county")],
+                         ("r", "b"): [(d(2020, 5, 1), "county")], ("r", "c"): [(d(2020, 1, 1), "union")]})
+    assert times.cross_on("r", "a", "b", d(2019, 1, 1)) == d(2022, 1, 1)  # a's first value holds before its first row
+    assert times.cross_on("r", "a", "b", d(2022, 6, 1)) == d(2022, 6, 1)  # differ on the tie's own date
+    assert times.cross_on("r", "a", "b", d(2023, 1, 1)) is None  # one sector again, and never after
+    assert times.cross_on("r", "a", "c", d(2022, 2, 1)) == d(2023, 1, 1)  # one sector on its date, two a year later
+    assert times.cross_on("r", "b", "c", d(2019, 1, 1)) == d(2019, 1, 1)  # neither moved
+    assert times.cross_on("r", "a", "unknown", d(2019, 1, 1)) is None  # an unregistered organisation has no sector
