@@ -132,15 +132,17 @@ def _sqlite_transaction(session: Session, tables):
     return session.connection()
 
 
-def begin_now(session: Session) -> None:
+def begin_now(session: Session, *, immediate: bool = False) -> None:
     """On SQLite, begin the session's transaction now. pysqlite begins one only at the first write, so statements
     before it commit at once: DDL, and a SAVEPOINT, which then opens a transaction that its RELEASE commits (an
-    event applied in a savepoint would be stored even though its batch rolls back). A no-op on PostgreSQL."""
+    event applied in a savepoint would be stored even though its batch rolls back). `immediate` also takes the
+    database's write lock now (waiting for another writer up to the busy timeout), so what the transaction reads
+    before it writes cannot change under it. A no-op on PostgreSQL."""
     if session.get_bind().dialect.name != "sqlite":
         return
     connection = session.connection()
     if not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def is_postgres(engine: Engine) -> bool:

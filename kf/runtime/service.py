@@ -17,7 +17,7 @@ from kf.regiondata import Region, load_region
 from kf.runtime.auth import TokenRegistry
 from kf.runtime.broker import connect_attempt_seconds, ensure_dead_letter_stream, ensure_stream, jetstream, make_broker
 from kf.runtime.consumer import EventConsumer, Handler
-from kf.runtime.db import Database
+from kf.runtime.db import Database, begin_now
 from kf.runtime.outbox import OutboxRelay, record_event
 from kf.runtime.settings import ServiceSettings, without_credentials
 from kf.runtime.telemetry import ServiceMetrics
@@ -47,8 +47,13 @@ class ServiceRuntime:
     # --- writing -------------------------------------------------------------------------
     @contextlib.contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """One transaction for a state change and its events; the relay is woken after the commit."""
+        """One transaction for a state change and its events; the relay is woken after the commit.
+
+        On SQLite it holds the write lock from its start: SQLite has one writer at a time anyway, and a change read
+        before the lock could be overtaken by another request's commit, which the version checks then refuse with a
+        409 although nothing conflicted (two effect reports on one measure at once). PostgreSQL locks the rows."""
         with self.db.transaction() as session:
+            begin_now(session, immediate=True)
             yield session
         self.relay.notify()
 

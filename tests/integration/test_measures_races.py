@@ -86,3 +86,19 @@ def test_an_effect_racing_the_completion_is_recorded_before_it_or_refused(servic
         assert history.count("measure.effect_reported") == (codes["report"] == 201), (history, codes)
         assert history.count("measure.effect_expected") == (codes["expectation"] == 201), (history, codes)
         assert history.count("measure.completed") == (codes["complete"] == 200), (history, codes)
+
+
+def test_two_effect_reports_sent_at_once_are_both_recorded(service_app, nats_server, database_url):
+    """Nothing conflicts between two reports on one running measure: both are recorded, on SQLite as on PostgreSQL
+    (on SQLite the later one was refused with a 409 when both had read the measure before either wrote)."""
+    client = service_app("measures", nats_url=nats_server.url, database_url=database_url)
+    for _ in range(10):
+        mid = _running_measure(client)
+        responses = _at_once(client, {
+            "first": (f"/measures/{mid}/effect-reports", REPORT),
+            "second": (f"/measures/{mid}/effect-reports", {**REPORT, "value": 7, "period_start": "2021-04-01",
+                                                           "period_end": "2021-06-30"})})
+        assert {name: r.status_code for name, r in responses.items()} == {"first": 201, "second": 201}, \
+            {name: r.text for name, r in responses.items()}
+        reports = client.get(f"/measures/{mid}/effect-reports", headers=auth("viewer"))
+        assert sorted(r["value"] for r in reports.json()) == [7, 12], reports.text

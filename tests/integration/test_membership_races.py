@@ -20,7 +20,11 @@ ROUNDS = 3
 def _both_checked_before_either_writes(client, model) -> Iterator[None]:
     """Hold each request's first write of a `model` row until the other request has got there too. Both uniqueness
     pre-checks have then run and neither row is committed: the race only the unique constraint can catch, every
-    round rather than by chance."""
+    round rather than by chance. On SQLite a unit of work holds the write lock from its start, so the second
+    request's pre-check runs after the first commits and this race cannot happen: the requests are only sent at once."""
+    if client.app.state.runtime.db.engine.dialect.name == "sqlite":
+        yield
+        return
     barrier = threading.Barrier(2)
 
     def gate(session, _flush_context, _instances) -> None:
