@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from ui.apiclient import ApiError
 from ui.i18n import has_key, t
 from ui.shell import Context, fetch, fetch_items
 
@@ -60,10 +61,10 @@ def kpi_units(kpis: dict[str, dict] | None) -> dict[str, str]:
 
 
 def series(ctx: Context, kpi_id: str, *, start: date, end: date, focus_area: str | None = None,
-           interval: str = "month") -> list[tuple[date, float]] | None:
-    """The KPI's value at each interval end between two dates."""
-    answer = fetch(ctx, "metrics", f"/kpis/{kpi_id}/series", region=ctx.region, focus_area=focus_area,
-                   **{"from": start.isoformat(), "to": end.isoformat()}, interval=interval)
+           interval: str = "month", refusals: list[ApiError] | None = None) -> list[tuple[date, float]] | None:
+    """The KPI's value at each interval end between two dates (a refusal goes to `refusals` when given, see fetch)."""
+    answer = fetch(ctx, "metrics", f"/kpis/{kpi_id}/series", refusals=refusals, region=ctx.region,
+                   focus_area=focus_area, **{"from": start.isoformat(), "to": end.isoformat()}, interval=interval)
     if answer is None:
         return None
     return sorted((date.fromisoformat(p["date"]), float(p["value"])) for p in answer.get("points", [])

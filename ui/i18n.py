@@ -71,6 +71,17 @@ TEXTS: dict[str, dict[str, str]] = {
               "Velg en senere dato for å se grafen.",
         "en": "{as_of} is before the goal's baseline date {baseline}, so there is no development to show yet. "
               "Choose a later date to see the chart."},
+    # a goal set on a focus area the region's configuration no longer has (removed or renamed)
+    "area.unconfigured_note": {
+        "nb": "Hovedmålområdet «{area}» er ikke lenger med i regionens oppsett, men målene som er satt på det finnes "
+              "fortsatt. Revider dem til et annet område eller avslutt dem under Mål.",
+        "en": "The focus area “{area}” is no longer in the region's configuration, but the goals set on it still "
+              "exist. Revise them to another area or retire them under Goals."},
+    "area.unconfigured_label": {"nb": "{area} (ikke lenger i regionens oppsett)",
+                                "en": "{area} (no longer in the region's configuration)"},
+    "goal.no_series_unconfigured": {
+        "nb": "Ingen graf: nøkkeltalltjenesten gir ikke utviklingen for et hovedmålområde som ikke er i regionens oppsett.",
+        "en": "No chart: the metrics service gives no development for a focus area outside the region's configuration."},
     # why a goal has its status (ui/explain.py), from the evaluation's numbers
     "explain.achieved": {"nb": "Nåverdien {current} har nådd målverdien {target}.",
                          "en": "The current value {current} has reached the target {target}."},

@@ -94,16 +94,23 @@ def report_problem(exc: Exception, ctx: Context | None = None) -> None:
     shown.add(key)
 
 
-def fetch(ctx: Context, service: str, path: str, **params: Any) -> Any | None:
+def fetch(ctx: Context, service: str, path: str, *, refusals: list[ApiError] | None = None, **params: Any) -> Any | None:
     """A cached read; on failure the problem is shown and None returned, so the page shows what it can.
 
     A service that did not answer earlier in this run is not asked again (a hanging one would cost a timeout a read).
+    With `refusals`, a refusal (4xx) is added to it for the page to explain in its own words instead of being shown.
     """
     if is_down(service):
         return None
     try:
         return apiclient.get(ctx.endpoint(service), path, **params)
-    except (ServiceUnavailable, ApiError) as exc:
+    except ApiError as exc:
+        if refusals is None:
+            report_problem(exc, ctx)
+        else:
+            refusals.append(exc)
+        return None
+    except ServiceUnavailable as exc:
         report_problem(exc, ctx)
         return None
 

@@ -62,8 +62,20 @@ def page(items: list[dict]) -> dict:
     return {"items": items, "total": len(items), "limit": 500, "offset": 0}
 
 
+def unknown_focus_area(params: dict[str, str]) -> tuple[int, Any] | None:
+    """The real API's refusal of a focus area that is not in the region's configuration (None when it is)."""
+    area = params.get("focus_area")
+    if area is None or area in {f["id"] for f in REGION["focus_areas"]}:
+        return None
+    message = f"unknown focus area {area!r}"
+    return 422, {"error": "invalid", "message": message, "errors": [{"field": "focus_area", "message": message}]}
+
+
 def series(params: dict[str, str]) -> tuple[int, Any]:
-    """`GET /kpis/{id}/series` with the real API's rule that a period may not end before it starts."""
+    """`GET /kpis/{id}/series` with the real API's rules: a period may not end before it starts, and a focus area
+    must be in the region's configuration."""
+    if refused := unknown_focus_area(params):
+        return refused
     if params.get("to", "") < params.get("from", ""):
         return 422, {"error": "invalid", "message": "to must be on or after from",
                      "errors": [{"field": "to", "message": "to must be on or after from"}]}
@@ -82,7 +94,7 @@ class FakeServices:
             ("membership", "/groups"): lambda p: (200, page([])),
             ("measures", "/indicators"): lambda p: (200, REGION["indicators"]),
             ("measures", "/measures"): lambda p: (200, page([])),
-            ("metrics", "/kpis"): lambda p: (200, kpis(p)),
+            ("metrics", "/kpis"): lambda p: unknown_focus_area(p) or (200, kpis(p)),
             ("metrics", "/goals"): lambda p: (200, [goal()]),
             ("metrics", "/network"): lambda p: (200, {"nodes": [], "ties": [], "sectors": []}),
             ("events", "/gatherings"): lambda p: (200, page([])),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 import pandas as pd
@@ -10,15 +11,23 @@ import streamlit as st
 from ui import apiclient, charts, data, shell
 from ui.components import FieldForm, csv_download, fmt_date, fmt_number, progress_bar, status_badge
 from ui.explain import goal_explanation
+from ui.goalgroups import unconfigured_areas
 from ui.i18n import t
 
 METHODS = ("linear", "cagr")
 
 
 def goals_table(ctx: shell.Context, goals: list[dict], area_names: dict[str, str], units: dict[str, str], *,
-                for_csv: bool = False) -> pd.DataFrame:
-    """On screen each goal's values are written in its KPI's unit (shares as percentages) and dates the reader's
-    way; the CSV keeps the API's numbers and ISO dates."""
+                unconfigured: Collection[str] = (), for_csv: bool = False) -> pd.DataFrame:
+    """On screen each goal's values are written in its KPI's unit (shares as percentages), dates the reader's way,
+    and a focus area the region's configuration no longer has (`unconfigured`) is marked so; the CSV keeps the API's
+    numbers, ISO dates and such an area's id."""
+    def area(g: dict) -> str:
+        area_id = g.get("focus_area")
+        if area_id in unconfigured and not for_csv:
+            return t("area.unconfigured_label", area=area_id)
+        return area_names.get(area_id, area_id or t("overview.whole_forum"))
+
     def value(g: dict, name: str):
         return g.get(name) if for_csv else fmt_number(g.get(name), units.get(g.get("kpi", "")))
 
@@ -30,7 +39,7 @@ def goals_table(ctx: shell.Context, goals: list[dict], area_names: dict[str, str
         rows.append({
             t("goal.col.title"): g.get("title"),
             t("goal.col.kpi"): data.kpi_label(ctx, g.get("kpi", "")),
-            t("goal.col.focus_area"): area_names.get(g.get("focus_area"), g.get("focus_area") or t("overview.whole_forum")),
+            t("goal.col.focus_area"): area(g),
             t("goal.col.status"): t(f"status.{g.get('status') or 'insufficient_data'}"),
             t("goal.col.baseline"): value(g, "baseline_value"),
             t("goal.col.baseline_date"): day(g, "baseline_date"),
@@ -50,8 +59,11 @@ def _day(value) -> date | None:
     return date.fromisoformat(str(value)[:10]) if value else None
 
 
-def goal_detail(ctx: shell.Context, goal: dict, unit: str | None) -> None:
-    """The goal's numbers in its KPI's unit, why it has its status, and the KPI's series since the baseline."""
+def goal_detail(ctx: shell.Context, goal: dict, unit: str | None, *, configured: bool = True) -> None:
+    """The goal's numbers in its KPI's unit, why it has its status, and the KPI's series since the baseline; a goal
+    whose focus area the region's configuration no longer has (`configured` false) says so."""
+    if not configured:
+        st.info(t("area.unconfigured_note", area=goal.get("focus_area")), icon=":material/info:")
     status_badge(goal.get("status"))
     progress_bar(goal.get("progress"), goal.get("expected_progress"))
     cols = st.columns(5)
@@ -71,8 +83,15 @@ def goal_detail(ctx: shell.Context, goal: dict, unit: str | None) -> None:
         st.info(t("goal.before_baseline", as_of=fmt_date(ctx.as_of), baseline=fmt_date(baseline_date)),
                 icon=":material/event_busy:")
         return
+    # the metrics service refuses a series for an area outside the configuration: said as a note, not as a refusal
+    refusals: list[apiclient.ApiError] | None = None if configured else []
     points = data.series(ctx, goal["kpi"], start=baseline_date, end=min(ctx.as_of, target_date),
-                         focus_area=goal.get("focus_area"))
+                         focus_area=goal.get("focus_area"), refusals=refusals)
+    for refusal in refusals or []:
+        if "focus_area" in refusal.field_errors():
+            st.caption(t("goal.no_series_unconfigured"))
+        else:
+            shell.report_problem(refusal, ctx)
     if points is None:
         return
     forecast = (target_date, float(goal["forecast"])) if goal.get("forecast") is not None else None
@@ -174,22 +193,25 @@ def coordinator_forms(ctx: shell.Context, goals: list[dict], kpi_ids: list[str],
 def render() -> None:
     ctx = shell.current()
     st.header(t("goals.title"))
-    areas = data.focus_areas(ctx) or []
+    configured_areas = data.focus_areas(ctx)
+    areas = configured_areas or []
     area_names = {a["id"]: a["name"] for a in areas}
     goals = data.goals(ctx)
+    unconfigured = set(unconfigured_areas(goals or [], configured_areas))
     kpis = data.kpis(ctx) if goals is not None else None
     units = data.kpi_units(kpis)
     if goals is not None and not goals:
         st.info(t("goals.none"))
     if goals:
         percent = st.column_config.NumberColumn(format="percent")
-        st.dataframe(goals_table(ctx, goals, area_names, units), hide_index=True, key="goals_table",
+        st.dataframe(goals_table(ctx, goals, area_names, units, unconfigured=unconfigured), hide_index=True,
+                     key="goals_table",
                      column_config={t("goal.col.progress"): percent, t("goal.col.expected_progress"): percent})
         csv_download(goals_table(ctx, goals, area_names, units, for_csv=True), "goals.csv", key="goals_csv")
         labels = {g["id"]: g.get("title") or g["id"] for g in goals}
         chosen = st.selectbox(t("goals.choose"), list(labels), format_func=labels.get, key="goal_detail_choice")
         goal = next(g for g in goals if g["id"] == chosen)
-        goal_detail(ctx, goal, units.get(goal.get("kpi", "")))
+        goal_detail(ctx, goal, units.get(goal.get("kpi", "")), configured=goal.get("focus_area") not in unconfigured)
     if goals is not None and kpis is not None:
         coordinator_forms(ctx, goals, sorted(kpis), areas)
 

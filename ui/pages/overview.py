@@ -1,4 +1,5 @@
-"""Oversikt / Overview: the forum at a glance, one card per focus area with its goals and concrete effects."""
+"""Oversikt / Overview: the forum at a glance, one card per focus area with its goals and concrete effects (and a card
+for each focus area a goal is set on that the region's configuration no longer has)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import streamlit as st
 
 from ui import data, shell
 from ui.components import csv_download, fmt_change, fmt_date, fmt_number, fmt_unit, progress_bar, status_badge
+from ui.goalgroups import group_goals
 from ui.i18n import t
 
 HEADLINE_KPIS = ("members", "organisations", "sectors_represented", "cross_sector_ties", "gatherings_held",
@@ -82,23 +84,22 @@ def render() -> None:
         headline(ctx, kpis_now, kpis_before)
     goals = data.goals(ctx) or []
     units = data.kpi_units(kpis_now)
-    areas = data.focus_areas(ctx)
-    if areas is None:  # without region data, name the areas the goals mention
-        areas = [{"id": a, "name": a} for a in sorted({g["focus_area"] for g in goals if g.get("focus_area")})]
-    cards = areas + ([{"id": None, "name": t("overview.whole_forum")}] if any(not g.get("focus_area") for g in goals) else [])
+    # every goal gets a card: also one set on a focus area the region's configuration no longer has
+    cards = group_goals(goals, data.focus_areas(ctx), t("overview.whole_forum"))
     if not cards:
         return
     columns = st.columns(min(len(cards), 3))
-    for index, area in enumerate(cards):
+    for index, card in enumerate(cards):
         with columns[index % len(columns)].container(border=True):
-            st.subheader(area["name"])
-            area_goals = [g for g in goals if g.get("focus_area") == area["id"]]
-            for goal in area_goals:
+            st.subheader(card.name)
+            if not card.configured:
+                st.info(t("area.unconfigured_note", area=card.area_id), icon=":material/info:")
+            for goal in card.goals:
                 goal_summary(ctx, goal, units.get(goal.get("kpi", "")))
-            if not area_goals:
+            if not card.goals:
                 st.caption(t("overview.no_goals"))
-            if area["id"] is not None and kpis_now is not None:
-                effects(ctx, data.kpis(ctx, focus_area=area["id"]), data.kpis(ctx, focus_area=area["id"], as_of=before_date))
+            if card.area_id is not None and card.configured and kpis_now is not None:
+                effects(ctx, data.kpis(ctx, focus_area=card.area_id), data.kpis(ctx, focus_area=card.area_id, as_of=before_date))
     if kpis_now:
         with st.expander(t("overview.all_kpis")):
             st.dataframe(kpi_table(ctx, kpis_now, kpis_before), hide_index=True, key="overview_kpis")
