@@ -10,7 +10,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import httpx
 
 from kf.embedded.natsserver import NatsServer
 from kf.embedded.ports import free_port, port_bindable
@@ -20,15 +23,44 @@ from kf.runtime.settings import DEV_TOKEN
 
 LOCK_FILE = "kf-up.lock"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, `kill`, the terminal closing
+STOPPING = "kf up: stopping..."
+SEEDING_STOPPED = STOPPING + " (demo seeding interrupted: the demo data may be incomplete)"
 
 
-class _Stop(Exception):
-    """Ends the supervisor: a stop was asked for (code 0) or something it needs died (code 1)."""
+class _Stop(BaseException):
+    """Ends the supervisor: a stop was asked for (code 0) or something it needs died (code 1). Not an Exception,
+    like KeyboardInterrupt: raised by the signal handler in the middle of seeding, no library may take it for an
+    error of its own."""
 
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+class _StopSignals:
+    """The handler of STOP_SIGNALS: it notes the request, for `check` to act on at the supervisor's next safe point;
+    within `interrupting`, where no safe point comes for long (seeding the demo data), it also raises _Stop at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._interrupt: str | None = None  # the message of the _Stop to raise, while interrupting
+
+    def __call__(self, _sig, _frame) -> None:
+        self.requested = True
+        message, self._interrupt = self._interrupt, None  # once: a second Ctrl-C must not interrupt the stopping
+        if message is not None:
+            raise _Stop(message, 0)
+
+    @contextlib.contextmanager
+    def interrupting(self, message: str) -> Iterator[None]:
+        """A stop asked for within the block raises _Stop(message) where the block is (call `check` first thing in
+        the block for one asked for before)."""
+        self._interrupt = message
+        try:
+            yield
+        finally:
+            self._interrupt = None
 
 
 def _say(text: str, *, err: bool = False) -> None:
@@ -75,20 +107,15 @@ def run_platform(*, demo: bool, data_dir: str, nats_port: int, port_base: int, d
         _say(f"kf up: another `kf up`{_holder(data)} is already running on the data directory {data}; "
              "stop it first, or give this one another --data-dir", err=True)
         return 1
-    stop_requested = False
-
-    def request_stop(_sig, _frame) -> None:
-        nonlocal stop_requested
-        stop_requested = True
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in STOP_SIGNALS}
+    stops = _StopSignals()
+    previous = {sig: signal.signal(sig, stops) for sig in STOP_SIGNALS}
     nats: NatsServer | None = None
     children: list[ServiceProcess] = []
 
     def check() -> None:
         """Raise _Stop when a stop was asked for or nats-server, which everything needs, has exited."""
-        if stop_requested:
-            raise _Stop("kf up: stopping...", 0)
+        if stops.requested:
+            raise _Stop(STOPPING, 0)
         if nats is not None and not nats.running:
             code = nats.returncode or 0
             how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"code {code}"
@@ -97,8 +124,11 @@ def run_platform(*, demo: bool, data_dir: str, nats_port: int, port_base: int, d
     try:
         try:
             # nats-server in a session of its own, like the services: Ctrl-C reaches only this supervisor,
-            # which stops the services first and nats-server last.
-            nats = NatsServer(data / "jetstream", port=_port(nats_port), log_file=logs / "nats.log", own_session=True)
+            # which stops the services first and nats-server last. Every child that runs for long is sent SIGTERM
+            # should this supervisor end without stopping it (SIGKILL): ends_with_starter, which needs it started on
+            # this, the main thread (kf/embedded/lifeline.py).
+            nats = NatsServer(data / "jetstream", port=_port(nats_port), log_file=logs / "nats.log", own_session=True,
+                              ends_with_starter=True)
             nats.start()
         except (OSError, RuntimeError, TimeoutError) as exc:
             _say(f"kf up: cannot start nats-server: {exc}; see {logs / 'nats.log'}", err=True)
@@ -109,16 +139,19 @@ def run_platform(*, demo: bool, data_dir: str, nats_port: int, port_base: int, d
         for offset, spec in enumerate(available_services()):
             check()
             # Its own session too: Ctrl-C must not interrupt a migration halfway (SQLite DDL is not
-            # transactional); a stop asked for meanwhile takes effect once it is done.
+            # transactional); a stop asked for meanwhile takes effect once it is done. For the same reason it does
+            # not end with this supervisor: it ends by itself once done, and holds the data directory's lock
+            # (pass_fds) until then, so that no other `kf up` migrates beside it.
             migrate = subprocess.Popen([sys.executable, "-m", "kf.cli", "migrate", spec.name], env=base_env,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                       start_new_session=True)
+                                       start_new_session=True, pass_fds=(lock,))
             _out, err = migrate.communicate()
             if migrate.returncode != 0:
                 _say(f"kf up: migrating {spec.name} failed:\n{err[-2000:]}", err=True)
                 return 1
             check()
-            children.append(ServiceProcess.service(spec.name, base_env, _port(port_base + offset), logs).start())
+            children.append(ServiceProcess.service(spec.name, base_env, _port(port_base + offset), logs,
+                                                   ends_with_starter=True).start())
         problems = wait_ready_moving_lost_ports(children, check=check)
         if problems:
             _say("kf up: " + "\n".join(problems), err=True)
@@ -128,10 +161,14 @@ def run_platform(*, demo: bool, data_dir: str, nats_port: int, port_base: int, d
             from kf.demo import seed_if_empty
             from kf.demo.client import DemoError
 
-            try:
-                _say(seed_if_empty(urls, DEV_TOKEN, region))
-            except DemoError as exc:
-                _say(f"kf up: seeding the demo data failed, the platform runs without it: {exc}", err=True)
+            # Seeding may take minutes and has no safe points: a stop asked for meanwhile interrupts it at once.
+            with stops.interrupting(SEEDING_STOPPED):
+                check()
+                try:
+                    outcome, failed = seed_if_empty(urls, DEV_TOKEN, region), False
+                except (DemoError, httpx.HTTPError) as exc:  # an HTTPError: a service hangs or went away meanwhile
+                    outcome, failed = f"kf up: seeding the demo data failed, the platform runs without it: {exc}", True
+            _say(outcome, err=failed)
         check()
         ui = importlib.util.find_spec("ui.app")
         if dashboard and ui is not None and ui.origin:
@@ -143,7 +180,7 @@ def run_platform(*, demo: bool, data_dir: str, nats_port: int, port_base: int, d
                               "--server.address", "127.0.0.1", "--server.headless", "true",
                               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
                               "--client.showErrorDetails", "none"],
-                ui_env, port, logs / "dashboard.log", health="/_stcore/health").start())
+                ui_env, port, logs / "dashboard.log", health="/_stcore/health", ends_with_starter=True).start())
             problems = wait_ready_moving_lost_ports(children[-1:], check=check)
             if problems:
                 _say("kf up: " + "\n".join(problems), err=True)

@@ -8,6 +8,7 @@ import subprocess
 import sysconfig
 from pathlib import Path
 
+from kf.embedded.lifeline import die_with_parent
 from kf.embedded.ports import free_port, port_open, wait_for_port
 
 
@@ -26,11 +27,13 @@ class NatsServer:
     """Start, stop, kill and restart a nats-server; the store and the port survive restarts."""
 
     def __init__(self, store_dir: Path, port: int | None = None, config_file: Path | None = None,
-                 log_file: Path | None = None, own_session: bool = False) -> None:
+                 log_file: Path | None = None, own_session: bool = False, ends_with_starter: bool = False) -> None:
         self.store_dir = Path(store_dir)
         # own_session: not in the starter's process group, so a terminal's Ctrl-C does not reach it and the
         # starter (`kf up`) decides when it stops (after the services that use it).
         self.own_session = own_session
+        # ends_with_starter: SIGTERM when the starting process ends, even killed by SIGKILL (lifeline.py).
+        self.ends_with_starter = ends_with_starter
         self.port = port or free_port()
         self.config_file = config_file
         self.log_file = log_file or self.store_dir.parent / f"nats-{self.port}.log"
@@ -48,7 +51,8 @@ class NatsServer:
         if self.config_file:
             args += ["-c", str(self.config_file)]
         log = open(self.log_file, "ab")  # noqa: SIM115 - closed with the process
-        self._proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=self.own_session)
+        self._proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=self.own_session,
+                                      preexec_fn=die_with_parent() if self.ends_with_starter else None)
         log.close()
         wait_for_port(self.port, timeout=15)
         return self

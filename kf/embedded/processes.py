@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kf.embedded.lifeline import die_with_parent
 from kf.embedded.ports import free_port
 
 import httpx
@@ -25,13 +26,15 @@ class ServiceProcess:
     port: int
     log: Path
     health: str = "/readyz"
+    ends_with_starter: bool = False  # SIGTERM when the starting process ends, even killed by SIGKILL (lifeline.py)
     proc: subprocess.Popen | None = field(default=None, repr=False)
     _log_start: int = field(default=0, repr=False)
 
     @classmethod
-    def service(cls, name: str, env: dict[str, str], port: int, logs: Path) -> "ServiceProcess":
+    def service(cls, name: str, env: dict[str, str], port: int, logs: Path,
+                ends_with_starter: bool = False) -> "ServiceProcess":
         return cls(name, [sys.executable, "-m", "kf.cli", "serve", name], {**env, "KF_HTTP_PORT": str(port)}, port,
-                   logs / f"{name}.log")
+                   logs / f"{name}.log", ends_with_starter=ends_with_starter)
 
     @property
     def url(self) -> str:
@@ -42,7 +45,9 @@ class ServiceProcess:
         out = open(self.log, "ab")  # noqa: SIM115 - handed to the child
         self._log_start = out.tell()  # this start's lines only; the log keeps earlier runs
         # A session of its own: Ctrl-C reaches only the supervisor, which stops children in order.
-        self.proc = subprocess.Popen(self.args, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(self.args, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                     start_new_session=True,
+                                     preexec_fn=die_with_parent() if self.ends_with_starter else None)
         out.close()
         return self
 

@@ -1,6 +1,7 @@
-"""`kf up`'s supervisor: how it stops (Ctrl-C during start-up, SIGHUP, nats-server dying), one supervisor per data
-directory, and the region it serves. Without --demo and the dashboard, to be quick; every test checks that no
-process `kf up` started is left behind."""
+"""`kf up`'s supervisor: how it stops (Ctrl-C during start-up or while seeding the demo data, SIGHUP, nats-server
+dying, SIGKILL), one supervisor per data directory, and the region it serves. Without the dashboard, and without
+--demo but where seeding is the point, to be quick; every test checks that no process `kf up` started is left
+behind."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kf.embedded.ports import free_port
+from kf.embedded.ports import free_port, port_open
 from kf.runtime.settings import DEV_TOKEN
 
 pytestmark = pytest.mark.e2e
@@ -46,6 +47,14 @@ def cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return ""
+
+
+def environ(pid: int) -> dict[str, str]:
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace")
+    except OSError:
+        return {}
+    return dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)
 
 
 def alive(pid: int) -> bool:
@@ -222,3 +231,61 @@ def test_kf_up_serves_the_region_in_KF_REGION(tmp_path, ups):
     up.proc.send_signal(signal.SIGINT)
     assert up.wait_exit(timeout=30) == 0
     up.assert_nothing_left()
+
+
+def test_children_end_when_kf_up_is_killed_by_sigkill(tmp_path, ups):
+    """`kill -9` of the supervisor: it stops nothing, but the kernel sends each child SIGTERM (its parent-death
+    signal), so nats-server and the services end cleanly and free their ports (they used to run on as orphans)."""
+    up = Up(tmp_path, "up", tmp_path / "var")
+    ups.append(up)
+    up.wait_running()
+    up.watch()
+    ports = {name: int(url.rsplit(":", 1)[1]) for name, url in urls(up.output).items()}
+    assert ports.keys() == {"nats", "membership", "events", "measures", "metrics"}, up.output
+    commands = " | ".join(up.commands.values())
+    assert "nats-server" in commands and commands.count("kf.cli serve") == 4, commands
+    up.proc.kill()
+    up.proc.wait(timeout=30)
+    up.assert_nothing_left(timeout=60)  # the services' graceful shutdown may take a while on a busy machine
+    assert not [name for name, port in ports.items() if port_open(port)], "still listening after `kill -9 kf up`"
+    assert "Server Exiting" in (tmp_path / "var" / "logs" / "nats.log").read_text(), "nats-server ended on SIGTERM"
+
+
+def test_ctrl_c_while_seeding_the_demo_stops_at_once(tmp_path, ups):
+    """Ctrl-C while `kf up --demo` seeds: it stops within seconds, with a short message and no trace, instead of
+    seeding on first. The metrics service, seeded last, is frozen (SIGSTOP) meanwhile so that seeding cannot end
+    by itself: a supervisor that waited for it would say nothing for at least the seeding client's 30 s timeout."""
+    up = Up(tmp_path, "up", tmp_path / "var", "--demo")
+    ups.append(up)
+    headers = {"Authorization": f"Bearer {DEV_TOKEN}"}
+
+    def seeding() -> bool:
+        membership = up.child("kf.cli serve membership")
+        port = environ(membership).get("KF_HTTP_PORT") if membership else None
+        if port is None:
+            return False
+        try:
+            found = httpx.get(f"http://127.0.0.1:{port}/organisations", params={"limit": 1}, headers=headers, timeout=2)
+        except httpx.HTTPError:
+            return False
+        return found.status_code == 200 and found.json()["total"] > 0
+
+    up.wait_for(seeding, "demo organisations (seeding)", timeout=120)
+    metrics = up.child("kf.cli serve metrics")
+    assert metrics is not None
+    ports = [int(environ(pid)["KF_HTTP_PORT"]) for pid in up.watch() if "KF_HTTP_PORT" in environ(pid)]
+    assert len(ports) == 4
+    os.kill(metrics, signal.SIGSTOP)
+    try:
+        os.killpg(up.proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does: the whole foreground group
+        up.wait_for(lambda: "kf up: stopping..." in up.output, "stop after Ctrl-C while seeding", timeout=15)
+    finally:
+        os.kill(metrics, signal.SIGCONT)  # for it to take the supervisor's SIGTERM
+    code = up.wait_exit(timeout=60)
+    out = up.output
+    assert code == 0, out
+    assert "kf up: stopping... (demo seeding interrupted: the demo data may be incomplete)" in out, out
+    assert "kf up: stopped." in out and "demo data seeded" not in out, out
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out and "failed" not in out, out
+    up.assert_nothing_left()
+    assert not [port for port in ports if port_open(port)], "a service still listens after Ctrl-C"
