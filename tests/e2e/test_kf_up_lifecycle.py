@@ -289,3 +289,11 @@ def test_ctrl_c_while_seeding_the_demo_stops_at_once(tmp_path, ups):
     assert "Traceback" not in out and "KeyboardInterrupt" not in out and "failed" not in out, out
     up.assert_nothing_left()
     assert not [port for port in ports if port_open(port)], "a service still listens after Ctrl-C"
+    # The next start on the same data says the data is incomplete instead of calling it the demo.
+    again = Up(tmp_path, "again", tmp_path / "var", "--demo")
+    ups.append(again)
+    again.wait_running()
+    assert "demo data present but without goals" in again.output, again.output
+    assert "demo data already present" not in again.output, again.output
+    os.killpg(again.proc.pid, signal.SIGINT)
+    assert again.wait_exit(timeout=60) == 0, again.output
