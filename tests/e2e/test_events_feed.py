@@ -75,8 +75,11 @@ def test_members_registered_in_membership_attend_a_gathering_and_read_their_feed
     assert [i["id"] for i in feed.json()["items"]] == [upcoming["id"], news["id"]]
     assert events.get(f"/people/{ola['id']}/feed").json()["items"] == []
 
-    held_events = [m for m in read_stream(stack.nats.url, stream_name("events"))
-                   if m.event["type"] == "no.kompetanseforum.gathering.held.v1"]
+    def held() -> list:  # the outbox relay publishes after the write's commit: wait for it
+        return [m for m in read_stream(stack.nats.url, stream_name("events"))
+                if m.event["type"] == "no.kompetanseforum.gathering.held.v1"]
+
+    held_events = wait_until(held, what="the gathering.held event on the stream")
     assert len(held_events) == 1
     assert {(a["person_id"], a["sector"]) for a in held_events[0].event["data"]["attendees"]} == {
         (kari["id"], "municipality"), (ola["id"], "business")}
