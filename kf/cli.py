@@ -98,7 +98,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     _require_migrated(args.service, settings)
     replay = spec.load("replay:replay")
     collector.tune()
-    result = asyncio.run(replay(settings))
+    result = asyncio.run(replay(settings, stall=args.stall_seconds))
     print(result)
     return 0
 
@@ -172,6 +172,16 @@ def _port_number(text: str) -> int:
     return port
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}") from None
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text}")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kf", description="kompetanseforum: run and operate the platform's services.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -206,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     replay = sub.add_parser("replay", help="rebuild a service's projections from the event streams")
     replay.add_argument("service", choices=names)
+    replay.add_argument("--stall-seconds", type=_positive_seconds, default=600.0, metavar="SECONDS",
+                        help="give up when nothing is acknowledged for this long (default 600); "
+                             "there is no limit on the whole replay")
     replay.set_defaults(func=cmd_replay)
 
     docs = sub.add_parser("docs", help="regenerate the reference docs (events, KPIs, settings) from the code")

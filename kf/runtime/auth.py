@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from kf.runtime.settings import ApiToken, Role
 
 _RANK = {Role.viewer: 1, Role.coordinator: 2, Role.admin: 3}
-_bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer <token>`")
+bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer <token>`")
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def require(role: Role):
     """A FastAPI dependency: a valid token of at least `role`; the region query must be the token's."""
 
     # async: a dict lookup and no I/O, so FastAPI runs it on the event loop instead of a worker thread
-    async def dependency(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+    async def dependency(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
         if creds is None or not creds.credentials:
             raise HTTPException(401, "missing bearer token (Authorization: Bearer <token>)", headers={"WWW-Authenticate": "Bearer"})
         registry: TokenRegistry = request.app.state.tokens
@@ -66,6 +66,19 @@ def require(role: Role):
 
     dependency.required_role = role  # read by the security tests and the docs
     return dependency
+
+
+def require_scrape_token(request: Request, creds: HTTPAuthorizationCredentials | None) -> None:
+    """`GET /metrics` with KF_METRICS_TOKEN set: that token, and no API token, lets a scraper in (the metrics
+    service's gauges hold every served region's KPI values, which `/kpis` shows only to the region's own tokens)."""
+    wanted = request.app.state.runtime.settings.metrics_token
+    if wanted is None:
+        return
+    if creds is None or not creds.credentials:
+        raise HTTPException(401, "missing bearer token: /metrics needs the scrape token (KF_METRICS_TOKEN)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if not hmac.compare_digest(_digest(creds.credentials), _digest(wanted.get_secret_value())):
+        raise HTTPException(401, "not the scrape token (KF_METRICS_TOKEN)", headers={"WWW-Authenticate": "Bearer"})
 
 
 viewer = require(Role.viewer)

@@ -6,12 +6,14 @@ import asyncio
 import time
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from kf.runtime.auth import bearer, require_scrape_token
 from kf.runtime.errors import ERROR_RESPONSES, install_error_handlers
 from kf.runtime.guards import BodyGuard
 from kf.runtime.outbox import pending_count
@@ -53,8 +55,10 @@ def create_service_app(runtime: ServiceRuntime, routers: list[APIRouter], *, des
         ready = checks["database"]
         return JSONResponse({"ready": ready, "service": runtime.service, "checks": checks}, status_code=200 if ready else 503)
 
-    @ops.get("/metrics", summary="Prometheus metrics", response_class=Response)
-    async def metrics() -> Response:
+    @ops.get("/metrics", summary="Prometheus metrics (with KF_METRICS_TOKEN set, only for that bearer token)",
+             response_class=Response)
+    async def metrics(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Response:
+        require_scrape_token(request, creds)
         try:
             runtime.metrics.outbox_backlog.set(await asyncio.to_thread(pending_count, runtime.db))
         except Exception:  # noqa: BLE001 - the backlog gauge keeps its last value when the database is down

@@ -75,6 +75,7 @@ class ServiceSettings(BaseSettings):
     http_port: int | None = Field(None, description="HTTP port, 1 to 65535; each service has its own default")
     api_tokens: SecretStr | None = Field(None, description="API tokens as JSON: a list of {name, token, role, region}; each token at least 16 characters")
     api_tokens_file: str | None = Field(None, description="Path to a file holding the API tokens JSON (a mounted secret)")
+    metrics_token: SecretStr | None = Field(None, description="Bearer token a Prometheus scraper must send to `GET /metrics` (at least 16 characters); `/metrics` is open without it. The metrics service's gauges carry every served region's KPI values")
     log_level: str = Field("INFO", description="Log level of the JSON logs: DEBUG, INFO, WARNING, ERROR or CRITICAL")
     stream_replicas: int = Field(1, ge=1, le=5, description="JetStream replicas of the streams this service provisions (3 on a 3-node cluster)")
     relay_in_process: bool = Field(True, description="Run the outbox relay inside `kf serve` (set false when `kf relay` runs separately)")
@@ -108,13 +109,32 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _database_url_parses(cls, value: SecretStr | None) -> SecretStr | None:
         # The value is never quoted: it usually holds a password.
-        if value is None or not value.get_secret_value().strip():
+        if value is None:
             return None
+        if not value.get_secret_value().strip():
+            # Set but empty is a secret without its value, not a wish for the default: a production pod would
+            # otherwise run on a SQLite file of its own, lost at each restart, and say it is ready.
+            raise ValueError("is set but empty (a secret without a value?); give the database URL, or leave the "
+                             "variable unset for the SQLite default in KF_DATA_DIR")
         problem = _database_url_problem(value.get_secret_value().strip())
         if problem:
             raise ValueError(f"{problem}; expected e.g. postgresql://USER:PASSWORD@HOST:5432/DATABASE or "
                              "sqlite:///PATH/TO/FILE.db (the value is not shown: it may hold a password)")
         return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        # Never quoted: it is a secret.
+        if value is None:
+            return None
+        token = value.get_secret_value().strip()
+        if not token:
+            raise ValueError("is set but empty (a secret without a value?); give the scrape token, or leave the "
+                             "variable unset for an open /metrics")
+        if len(token) < 16:
+            raise ValueError(f"must be at least 16 characters, got {len(token)} (the value is not shown)")
+        return SecretStr(token)
 
     @field_validator("nats_creds_file")
     @classmethod

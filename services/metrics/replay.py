@@ -25,7 +25,12 @@ from services.metrics.store import clear_projections
 HELPERS_FROM = 2_000  # messages; fewer are replayed before helper processes would have started
 
 
-async def replay(settings: Settings, *, timeout: float = 3600.0, connect_timeout: float = 30.0) -> str:
+STALL_SECONDS = 600.0  # a replay gives up when its consumers acknowledge nothing for this long
+
+
+async def replay(settings: Settings, *, stall: float = STALL_SECONDS, connect_timeout: float = 30.0) -> str:
+    """Rebuild; as long as it takes while it moves on (a million events take minutes, a large history may take
+    hours), giving up only when no message is acknowledged for `stall` seconds."""
     runtime = ServiceRuntime(settings)
     consumers = add_consumers(runtime, settings.served_regions(), derive=False)
     helpers = HelperProcesses(settings)
@@ -56,10 +61,15 @@ async def replay(settings: Settings, *, timeout: float = 3600.0, connect_timeout
             helpers.start()
         stop = asyncio.Event()
         tasks = [asyncio.create_task(c.run(stop)) for c in present]
-        deadline = time.monotonic() + timeout
+        floor, moved = -1, time.monotonic()
         while not await _caught_up(js, present):
-            if time.monotonic() > deadline:
-                raise SystemExit(f"kf replay metrics: not caught up within {timeout:.0f}s")
+            now_floor = await _acknowledged(js, present)
+            if now_floor != floor:
+                floor, moved = now_floor, time.monotonic()
+            elif time.monotonic() - moved > stall:
+                raise SystemExit(f"kf replay metrics: nothing acknowledged for {stall:.0f}s (see the log for why); "
+                                 "the derived tables stay marked for a rebuild, which the service or the next "
+                                 "replay does")
             await asyncio.sleep(0.2)
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -91,6 +101,17 @@ def _derive(runtime: ServiceRuntime) -> None:
 def _applied(runtime: ServiceRuntime) -> int:
     with runtime.db.transaction() as s:
         return positions.events_applied(s)
+
+
+async def _acknowledged(js, consumers) -> int:
+    """The sum of the consumers' acknowledgement floors (stream sequences): it grows while the replay moves on."""
+    total = 0
+    for c in consumers:
+        try:
+            total += (await js.consumer_info(c.stream, c.durable)).ack_floor.stream_seq
+        except NotFoundError:
+            pass
+    return total
 
 
 async def _caught_up(js, consumers) -> bool:

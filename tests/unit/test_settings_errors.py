@@ -120,6 +120,16 @@ def test_a_bad_database_url_is_named_without_its_value(url, expected):
     assert "abc" not in text and "u:" not in text
 
 
+@pytest.mark.parametrize("url", ["", "  "])
+def test_a_database_url_set_but_empty_is_refused_not_taken_for_the_sqlite_default(url):
+    """A Kubernetes secret with an empty value: the pod must not run on a throw-away SQLite file and call it ready."""
+    assert refused(database_url=url).startswith("KF_DATABASE_URL: is set but empty (a secret without a value?)")
+
+
+def test_an_unset_database_url_is_the_sqlite_file_in_the_data_dir(tmp_path):
+    assert Settings(data_dir=str(tmp_path)).database_url_value() == f"sqlite:///{tmp_path / 'membership.db'}"
+
+
 @pytest.mark.parametrize("url", ["postgresql://u:pw@db:5432/kf", "postgres://u@db/kf", "sqlite:///var/x.db"])
 def test_good_database_urls_are_accepted(url):
     assert Settings(database_url=url).database_url_value() == url
@@ -278,3 +288,13 @@ def test_kf_names_the_variable_without_a_traceback_or_a_secret(tmp_path, command
     assert result.stderr.startswith(f"kf: invalid settings for membership: {expected}"), result.stderr
     assert "Traceback" not in result.stderr and SHORT not in result.stderr and "hunter2pw" not in result.stderr
     assert list(tmp_path.iterdir()) == [], "nothing was created"
+
+
+@pytest.mark.parametrize("token,expected", [
+    ("", "is set but empty (a secret without a value?)"),
+    ("short-secret", "must be at least 16 characters, got 12 (the value is not shown)"),
+])
+def test_a_bad_metrics_token_is_named_without_its_value(token, expected):
+    text = refused(metrics_token=token)
+    assert text.startswith(f"KF_METRICS_TOKEN: {expected}"), text
+    assert "short-secret" not in text
