@@ -1,4 +1,8 @@
-"""Plotly figures: KPI series with target and forecast, the measures funnel, the organisation network."""
+"""Plotly figures: KPI series with target and forecast, the measures funnel, the organisation network.
+
+Every text a figure is given (names of KPIs, indicators and organisations come from the services) is shown as typed:
+Plotly would otherwise render HTML such as `<a href>` in it (see `ui.markup`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from datetime import date
 
 import networkx as nx
 import plotly.graph_objects as go
+
+from ui.markup import plotly_text
 
 SECTOR_COLOURS = {
     "county": "#1f77b4", "municipality": "#2ca02c", "state_agency": "#9467bd", "university_college": "#d62728",
@@ -20,23 +26,24 @@ def kpi_series(points: list[tuple[date, float]], *, name: str, target: tuple[dat
     """The KPI's observations, the straight path from baseline to target, and the forecast to the target date."""
     fig = go.Figure()
     if points:
-        fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers", name=name))
+        fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers",
+                                 name=plotly_text(name)))
     if baseline and target:
         fig.add_trace(go.Scatter(x=[baseline[0], target[0]], y=[baseline[1], target[1]], mode="lines",
-                                 name=labels["target"], line={"dash": "dash", "color": "#2ca02c"}))
+                                 name=plotly_text(labels["target"]), line={"dash": "dash", "color": "#2ca02c"}))
     if target:
         fig.add_hline(y=target[1], line={"dash": "dot", "color": "#2ca02c", "width": 1})
     if forecast and (points or baseline):
         start = points[-1] if points else baseline
         fig.add_trace(go.Scatter(x=[start[0], forecast[0]], y=[start[1], forecast[1]], mode="lines+markers",
-                                 name=labels["forecast"], line={"dash": "dot", "color": "#ff7f0e"}))
+                                 name=plotly_text(labels["forecast"]), line={"dash": "dot", "color": "#ff7f0e"}))
     fig.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=340, legend={"orientation": "h"})
     return fig
 
 
 def funnel(stages: list[tuple[str, float]], title: str) -> go.Figure:
-    fig = go.Figure(go.Funnel(y=[s[0] for s in stages], x=[s[1] for s in stages], textinfo="value"))
-    fig.update_layout(title=title, margin={"l": 10, "r": 10, "t": 40, "b": 10}, height=320)
+    fig = go.Figure(go.Funnel(y=[plotly_text(s[0]) for s in stages], x=[s[1] for s in stages], textinfo="value"))
+    fig.update_layout(title=plotly_text(title), margin={"l": 10, "r": 10, "t": 40, "b": 10}, height=320)
     return fig
 
 
@@ -62,7 +69,8 @@ def network(nodes: list[dict], ties: list[dict], *, sector_label, size_by: str =
         members = [n for n in nodes if (n.get("sector") or "other") == sector and n["id"] in pos]
         fig.add_trace(go.Scatter(
             x=[pos[n["id"]][0] for n in members], y=[pos[n["id"]][1] for n in members], mode="markers",
-            name=sector_label(sector), text=[n.get("name") or n["id"] for n in members], hoverinfo="text",
+            name=plotly_text(sector_label(sector)), text=[plotly_text(n.get("name") or n["id"]) for n in members],
+            hoverinfo="text",
             marker={"size": [10 + 30 * float(n.get(size_by) or 0) / largest for n in members],
                     "color": SECTOR_COLOURS.get(sector, "#7f7f7f"), "line": {"width": 1, "color": "white"}}))
     fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis={"visible": False},

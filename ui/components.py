@@ -11,6 +11,7 @@ import streamlit as st
 
 from ui.apiclient import ApiError, ServiceUnavailable
 from ui.i18n import has_key, language, t
+from ui.markup import md
 from ui.shell import report_problem
 
 STATUS_COLOURS = {
@@ -130,11 +131,11 @@ class FieldForm:
             if slot is None:
                 unplaced.append(f"{field}: {message}")
             else:
-                slot.error(message, icon=":material/error:")
+                slot.error(md(message), icon=":material/error:")
         if unplaced or not error.field_errors():
             text = "; ".join(unplaced) if unplaced else error.message
             target = self._general or st
-            target.error(t("form.refused", status=error.status, message=text), icon=":material/error:")
+            target.error(t("form.refused", status=error.status, message=md(text)), icon=":material/error:")
 
     def submit(self, call: Callable[[], Any], success: Callable[[Any], str]) -> Any | None:
         """Run the API call; show its field errors, or a success message. Returns the answer or None."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from ui.components import fmt_change, fmt_date, fmt_number
 from ui.i18n import t
+from ui.markup import md
 
 
 def _share(value: Any) -> str:
@@ -27,7 +28,7 @@ def goal_explanation(goal: dict[str, Any], unit: str | None) -> str:
     if status == "insufficient_data":
         if current is not None and len(observations) >= 2:  # a CAGR goal on its baseline date
             return t("explain.no_time")
-        return t("explain.too_few", count=len(observations), since=fmt_date(goal.get("baseline_date")))
+        return t("explain.too_few", count=len(observations), since=md(fmt_date(goal.get("baseline_date"))))
     ratio = fmt_number(goal.get("r", goal.get("ratio")))
     if goal.get("method") == "cagr":
         if goal.get("cagr_observed") is None:

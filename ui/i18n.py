@@ -7,7 +7,8 @@ import streamlit as st
 LANGUAGES = {"nb": "Norsk", "en": "English"}
 DEFAULT_LANGUAGE = "nb"
 
-# key -> {language -> text}; `{name}` placeholders are filled by t(key, name=...).
+# key -> {language -> text}; `{name}` placeholders are filled by t(key, name=...). Most texts are shown as Markdown,
+# so a value from the services is passed through `ui.markup.md` first (a title shows as typed, never as a link).
 TEXTS: dict[str, dict[str, str]] = {
     # shell
     "app.title": {"nb": "Kompetanseforum – styringsdashboard", "en": "Competence forum – steering dashboard"},

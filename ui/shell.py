@@ -11,6 +11,7 @@ import streamlit as st
 from ui import apiclient
 from ui.apiclient import ApiError, Endpoint, ServiceUnavailable
 from ui.i18n import LANGUAGES, t
+from ui.markup import md
 from ui.settings import UiSettings, clean_token, load_settings
 
 _SHOWN = "_kf_shown_problems"
@@ -77,18 +78,20 @@ def report_problem(exc: Exception, ctx: Context | None = None) -> None:
         key = ("down", exc.service)
         if key not in shown:
             st.warning(t("error.unavailable", service=t(f"service.{exc.service}"), name=exc.service, url=exc.url,
-                         reason=exc.reason), icon=":material/cloud_off:")
+                         reason=md(exc.reason)), icon=":material/cloud_off:")
     elif isinstance(exc, ApiError):
         key = ("refused", exc.service, exc.status)
         if key not in shown:
             if exc.status == 401 and ctx is not None and ctx.token_from_settings:
-                st.warning(t("error.unauthenticated_configured", service=t(f"service.{exc.service}"), message=exc.message))
+                st.warning(t("error.unauthenticated_configured", service=t(f"service.{exc.service}"),
+                             message=md(exc.message)))
             elif exc.status == 401:
-                st.warning(t("error.unauthenticated", service=t(f"service.{exc.service}"), message=exc.message))
+                st.warning(t("error.unauthenticated", service=t(f"service.{exc.service}"), message=md(exc.message)))
             elif exc.status == 403:
-                st.warning(t("error.forbidden", service=t(f"service.{exc.service}"), message=exc.message))
+                st.warning(t("error.forbidden", service=t(f"service.{exc.service}"), message=md(exc.message)))
             else:
-                st.warning(t("error.refused", service=t(f"service.{exc.service}"), status=exc.status, message=exc.message))
+                st.warning(t("error.refused", service=t(f"service.{exc.service}"), status=exc.status,
+                             message=md(exc.message)))
     else:
         raise exc
     shown.add(key)

@@ -12,6 +12,7 @@ from ui import apiclient, shell
 from ui.components import FieldForm
 from ui.forms import moment, optional
 from ui.i18n import t
+from ui.markup import md
 
 
 def gathering_form(ctx: shell.Context, areas: list[dict], groups: list[dict]) -> None:
@@ -45,7 +46,7 @@ def gathering_form(ctx: shell.Context, areas: list[dict], groups: list[dict]) ->
     if submitted:
         body["starts_at"], body["ends_at"] = moment(day, starts), moment(day, ends)
         form.submit(lambda: apiclient.send(ctx.endpoint("events"), "POST", "/gatherings", body),
-                    lambda g: t("done.gathering", title=g["title"]))
+                    lambda g: t("done.gathering", title=md(g["title"])))
 
 
 def attendance_form(ctx: shell.Context, people: list[dict]) -> None:
@@ -69,7 +70,7 @@ def attendance_form(ctx: shell.Context, people: list[dict]) -> None:
         body = {"attendees": [{"person_id": p, "role": "participant"} for p in attendees],
                 "held_on": held_on.isoformat() if held_on else None}
         form.submit(lambda: apiclient.send(ctx.endpoint("events"), "POST", f"/gatherings/{chosen}/held", body),
-                    lambda g: t("done.attendance", count=len(g.get("attendees", [])), title=g["title"]))
+                    lambda g: t("done.attendance", count=len(g.get("attendees", [])), title=md(g["title"])))
 
 
 def communication_form(ctx: shell.Context, areas: list[dict]) -> None:
@@ -103,4 +104,4 @@ def communication_form(ctx: shell.Context, areas: list[dict]) -> None:
         body.update({"published_at": moment(published, time(12, 0)), "audience": {"everyone": everyone, "sectors": sectors},
                      "recipients": recipients, "views": views})
         form.submit(lambda: apiclient.send(ctx.endpoint("events"), "POST", "/communications", body),
-                    lambda c: t("done.communication", title=c["title"]))
+                    lambda c: t("done.communication", title=md(c["title"])))

@@ -8,6 +8,7 @@ from ui import apiclient, data, shell
 from ui.components import FieldForm
 from ui.forms import optional
 from ui.i18n import t
+from ui.markup import md
 
 
 def measure_form(ctx: shell.Context, areas: list[dict], groups: list[dict], organisations: list[dict]) -> None:
@@ -36,7 +37,7 @@ def measure_form(ctx: shell.Context, areas: list[dict], groups: list[dict], orga
         form.general_slot()
     if submitted:
         form.submit(lambda: apiclient.send(ctx.endpoint("measures"), "POST", "/measures", body),
-                    lambda m: t("done.measure", title=m["title"]))
+                    lambda m: t("done.measure", title=md(m["title"])))
 
 
 def effect_report_form(ctx: shell.Context, people: list[dict]) -> None:
@@ -72,4 +73,4 @@ def effect_report_form(ctx: shell.Context, people: list[dict]) -> None:
         form.general_slot()
     if submitted:
         form.submit(lambda: apiclient.send(ctx.endpoint("measures"), "POST", f"/measures/{measure_id}/effect-reports", body),
-                    lambda r: t("done.effect", value=r["value"], title=titles[measure_id]))
+                    lambda r: t("done.effect", value=md(r["value"]), title=md(titles[measure_id])))

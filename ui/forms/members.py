@@ -9,6 +9,7 @@ from ui import apiclient, shell
 from ui.components import FieldForm
 from ui.forms import optional
 from ui.i18n import t
+from ui.markup import md
 
 
 def organisation_form(ctx: shell.Context) -> None:
@@ -27,7 +28,7 @@ def organisation_form(ctx: shell.Context) -> None:
         form.general_slot()
     if submitted:
         form.submit(lambda: apiclient.send(ctx.endpoint("membership"), "POST", "/organisations", body),
-                    lambda org: t("done.organisation", name=org["name"]))
+                    lambda org: t("done.organisation", name=md(org["name"])))
 
 
 def person_form(ctx: shell.Context, organisations: list[dict]) -> None:
@@ -49,7 +50,7 @@ def person_form(ctx: shell.Context, organisations: list[dict]) -> None:
         form.general_slot()
     if submitted:
         form.submit(lambda: apiclient.send(ctx.endpoint("membership"), "POST", "/people", body),
-                    lambda person: t("done.person", name=person.get("name") or ""))
+                    lambda person: t("done.person", name=md(person.get("name"))))
 
 
 def membership_form(ctx: shell.Context, people: list[dict], groups: list[dict]) -> None:
@@ -70,4 +71,4 @@ def membership_form(ctx: shell.Context, people: list[dict], groups: list[dict]) 
         form.general_slot()
     if submitted:
         form.submit(lambda: apiclient.send(ctx.endpoint("membership"), "POST", "/memberships", body),
-                    lambda _: t("done.membership", name=names.get(body["person_id"], "")))
+                    lambda _: t("done.membership", name=md(names.get(body["person_id"]))))

@@ -11,6 +11,7 @@ from ui import data, shell
 from ui.charts import SECTOR_COLOURS
 from ui.components import csv_download, fmt_date, fmt_number
 from ui.i18n import t
+from ui.markup import md, plotly_text
 
 HEADLINE = ("gatherings_held", "attendances", "members_active_share", "communications_published", "communication_reach")
 
@@ -23,11 +24,12 @@ def sector_mix_figure(gatherings: list[dict]) -> go.Figure:
     for g, _ in counts:  # one bar per gathering even when two were held the same day
         day = fmt_date(g.get("held_on") or g["starts_at"][:10])
         seen[day] += 1
-        labels.append(day if seen[day] == 1 else f"{day} ({seen[day]})")
+        labels.append(plotly_text(day if seen[day] == 1 else f"{day} ({seen[day]})"))
     fig = go.Figure()
     for sector in sorted({s for _, c in counts for s in c}):
         fig.add_trace(go.Bar(x=labels, y=[c.get(sector, 0) for _, c in counts], name=t(f"sector.{sector}"),
-                             hovertext=[g["title"] for g, _ in counts], marker_color=SECTOR_COLOURS.get(sector)))
+                             hovertext=[plotly_text(g["title"]) for g, _ in counts],
+                             marker_color=SECTOR_COLOURS.get(sector)))
     fig.update_layout(barmode="stack", height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"},
                       xaxis={"type": "category"})
     return fig
@@ -67,7 +69,7 @@ def render() -> None:
     if kpis is not None:
         present = [k for k in HEADLINE if k in kpis]
         for col, kpi_id in zip(st.columns(len(present) or 1), present):
-            col.metric(data.kpi_label(ctx, kpis[kpi_id]), fmt_number(kpis[kpi_id]["value"], kpis[kpi_id]["unit"]))
+            col.metric(md(data.kpi_label(ctx, kpis[kpi_id])), fmt_number(kpis[kpi_id]["value"], kpis[kpi_id]["unit"]))
     start = data.activity_start(ctx, "gatherings_held")
     held_points = data.series(ctx, "gatherings_held", start=start, end=ctx.as_of, interval="quarter")
     attendance_points = data.series(ctx, "attendances", start=start, end=ctx.as_of, interval="quarter")
@@ -75,13 +77,15 @@ def render() -> None:
         st.subheader(t("gatherings.over_time"))
         per_quarter = data.increments(attendance_points)
         fig = go.Figure(go.Bar(x=[p[0] for p in per_quarter], y=[p[1] for p in per_quarter],
-                               name=data.kpi_label(ctx, "attendances"), marker_color="#9ecae1"))
+                               name=plotly_text(data.kpi_label(ctx, "attendances")), marker_color="#9ecae1"))
         held = data.increments(held_points)
         fig.add_trace(go.Scatter(x=[p[0] for p in held], y=[p[1] for p in held], mode="lines+markers",
-                                 name=data.kpi_label(ctx, "gatherings_held"), yaxis="y2", line={"color": "#08519c"}))
+                                 name=plotly_text(data.kpi_label(ctx, "gatherings_held")), yaxis="y2",
+                                 line={"color": "#08519c"}))
         fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"},
-                          yaxis={"title": data.kpi_label(ctx, "attendances")},
-                          yaxis2={"overlaying": "y", "side": "right", "title": data.kpi_label(ctx, "gatherings_held"),
+                          yaxis={"title": plotly_text(data.kpi_label(ctx, "attendances"))},
+                          yaxis2={"overlaying": "y", "side": "right",
+                                  "title": plotly_text(data.kpi_label(ctx, "gatherings_held")),
                                   "rangemode": "tozero", "tickformat": ",d"})
         st.plotly_chart(fig, key="gatherings_series")
     held = shell.fetch_all(ctx, "events", "/gatherings", state="held")

@@ -13,6 +13,7 @@ from ui.components import FieldForm, csv_download, fmt_date, fmt_number, progres
 from ui.explain import goal_explanation
 from ui.goalgroups import unconfigured_areas
 from ui.i18n import t
+from ui.markup import md
 
 METHODS = ("linear", "cagr")
 
@@ -63,14 +64,15 @@ def goal_detail(ctx: shell.Context, goal: dict, unit: str | None, *, configured:
     """The goal's numbers in its KPI's unit, why it has its status, and the KPI's series since the baseline; a goal
     whose focus area the region's configuration no longer has (`configured` false) says so."""
     if not configured:
-        st.info(t("area.unconfigured_note", area=goal.get("focus_area")), icon=":material/info:")
+        st.info(t("area.unconfigured_note", area=md(goal.get("focus_area"))), icon=":material/info:")
     status_badge(goal.get("status"))
     progress_bar(goal.get("progress"), goal.get("expected_progress"))
     cols = st.columns(5)
     cols[0].metric(t("goal.col.baseline"), fmt_number(goal.get("baseline_value"), unit),
-                   help=fmt_date(goal.get("baseline_date")))
+                   help=md(fmt_date(goal.get("baseline_date"))))
     cols[1].metric(t("goal.col.current"), fmt_number(goal.get("current_value"), unit))
-    cols[2].metric(t("goal.col.target"), fmt_number(goal.get("target_value"), unit), help=fmt_date(goal.get("target_date")))
+    cols[2].metric(t("goal.col.target"), fmt_number(goal.get("target_value"), unit),
+                   help=md(fmt_date(goal.get("target_date"))))
     cols[3].metric(t("goal.col.forecast"), fmt_number(goal.get("forecast"), unit))
     cols[4].metric(t("goal.col.r"), fmt_number(goal.get("r")))
     explanation = goal_explanation(goal, unit)
@@ -163,7 +165,7 @@ def coordinator_forms(ctx: shell.Context, goals: list[dict], kpi_ids: list[str],
             form.general_slot()
         if submitted:
             form.submit(lambda: apiclient.send(endpoint, "POST", "/goals", body, region=ctx.region),
-                        lambda goal: t("goals.done.set", title=goal.get("title", "")))
+                        lambda goal: t("goals.done.set", title=md(goal.get("title"))))
     if not goals:
         return
     labels = {g["id"]: g.get("title") or g["id"] for g in goals}
@@ -177,7 +179,7 @@ def coordinator_forms(ctx: shell.Context, goals: list[dict], kpi_ids: list[str],
             form.general_slot()
         if submitted:
             form.submit(lambda: apiclient.send(endpoint, "PUT", f"/goals/{chosen}", body, region=ctx.region),
-                        lambda _: t("goals.done.revise", title=body["title"]))
+                        lambda _: t("goals.done.revise", title=md(body["title"])))
     with retire_tab:
         chosen = st.selectbox(t("goals.choose"), list(labels), format_func=labels.get, key="goal_retire_choice")
         form = FieldForm("goal_retire")
@@ -187,7 +189,7 @@ def coordinator_forms(ctx: shell.Context, goals: list[dict], kpi_ids: list[str],
             form.general_slot()
         if submitted:
             form.submit(lambda: apiclient.send(endpoint, "DELETE", f"/goals/{chosen}", region=ctx.region),
-                        lambda _: t("goals.done.retire", title=labels[chosen]))
+                        lambda _: t("goals.done.retire", title=md(labels[chosen])))
 
 
 def render() -> None:

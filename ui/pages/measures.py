@@ -9,6 +9,7 @@ import streamlit as st
 from ui import charts, data, shell
 from ui.components import csv_download, fmt_date, fmt_number
 from ui.i18n import t
+from ui.markup import md, plotly_text
 
 FUNNEL = ("measures_proposed", "measures_adopted", "measures_anchored", "measures_completed")
 SIDE = ("measures_rejected", "adoption_rate", "median_days_to_decision")
@@ -25,7 +26,7 @@ def pipeline(ctx: shell.Context, focus_area: str | None) -> None:
         left.plotly_chart(charts.funnel(stages, t("measures.funnel")), key="measures_funnel")
     for kpi_id in SIDE:
         if kpi_id in kpis:
-            right.metric(data.kpi_label(ctx, kpis[kpi_id]), fmt_number(kpis[kpi_id]["value"], kpis[kpi_id]["unit"]))
+            right.metric(md(data.kpi_label(ctx, kpis[kpi_id])), fmt_number(kpis[kpi_id]["value"], kpis[kpi_id]["unit"]))
 
 
 def measures_table(measures: list[dict], area_names: dict[str, str], org_names: dict[str, str], *,
@@ -91,7 +92,8 @@ def effects(ctx: shell.Context, measure: dict) -> None:
         for exp in (e for e in expected if e["indicator"] == indicator):
             fig.add_trace(go.Scatter(x=[exp["baseline_date"], exp["target_date"]], y=[exp["baseline"], exp["target"]],
                                      mode="lines+markers", name=t("measures.expected"), line={"dash": "dash"}))
-        fig.update_layout(title=names.get(indicator, indicator), height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+        fig.update_layout(title=plotly_text(names.get(indicator, indicator)), height=300,
+                          margin={"l": 10, "r": 10, "t": 40, "b": 10})
         st.plotly_chart(fig, key=f"effects_{measure['id']}_{indicator}")
 
 
@@ -125,8 +127,9 @@ def render() -> None:
     labels = {m["id"]: m["title"] for m in shown}
     chosen = st.selectbox(t("measures.choose"), list(labels), format_func=labels.get, key="measures_choice")
     measure = next(m for m in shown if m["id"] == chosen)
-    st.subheader(measure["title"])
-    st.caption(t("measures.state_line", state=t(f"state.{measure['state']}"), since=fmt_date(measure.get("state_since"))))
+    st.subheader(md(measure["title"]))
+    st.caption(t("measures.state_line", state=t(f"state.{measure['state']}"),
+                 since=md(fmt_date(measure.get("state_since")))))
     left, right = st.columns(2)
     with left:
         history(ctx, measure)

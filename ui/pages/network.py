@@ -10,6 +10,7 @@ from kf.contracts.membership import Sector
 from ui import charts, data, shell
 from ui.components import csv_download, fmt_number
 from ui.i18n import t
+from ui.markup import md, plotly_text
 
 HEADLINE = ("cross_sector_ties", "network_density", "sectors_represented", "sector_diversity", "decision_maker_share")
 
@@ -58,7 +59,7 @@ def render() -> None:
     if kpis is not None:
         present = [k for k in HEADLINE if k in kpis]
         for col, kpi_id in zip(st.columns(len(present) or 1), present):
-            col.metric(data.kpi_label(ctx, kpis[kpi_id]), fmt_number(kpis[kpi_id]["value"], kpis[kpi_id]["unit"]))
+            col.metric(md(data.kpi_label(ctx, kpis[kpi_id])), fmt_number(kpis[kpi_id]["value"], kpis[kpi_id]["unit"]))
     network = shell.fetch(ctx, "metrics", "/network", region=ctx.region, as_of=ctx.as_of.isoformat())
     organisations = shell.fetch_all(ctx, "membership", "/organisations") or []
     names = {o["id"]: o["name"] for o in organisations}
@@ -77,7 +78,7 @@ def render() -> None:
     if points is not None:
         st.subheader(t("network.ties_over_time"))
         fig = go.Figure(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers",
-                                   name=data.kpi_label(ctx, "cross_sector_ties")))
+                                   name=plotly_text(data.kpi_label(ctx, "cross_sector_ties"))))
         fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10})
         st.plotly_chart(fig, key="network_ties_series")
     if network is None:

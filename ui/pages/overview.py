@@ -10,6 +10,7 @@ from ui import data, shell
 from ui.components import csv_download, fmt_change, fmt_date, fmt_number, fmt_unit, progress_bar, status_badge
 from ui.goalgroups import group_goals
 from ui.i18n import t
+from ui.markup import md
 
 HEADLINE_KPIS = ("members", "organisations", "sectors_represented", "cross_sector_ties", "gatherings_held",
                  "measures_adopted", "effect_target_attainment")
@@ -32,8 +33,8 @@ def headline(ctx: shell.Context, kpis_now: dict[str, dict], kpis_before: dict[st
         return
     for col, kpi_id in zip(st.columns(len(present)), present):
         kpi = kpis_now[kpi_id]
-        col.metric(data.kpi_label(ctx, kpi), fmt_number(kpi.get("value"), kpi.get("unit")),
-                   help=kpi.get("description"), **delta(kpi, kpis_before.get(kpi_id)))
+        col.metric(md(data.kpi_label(ctx, kpi)), fmt_number(kpi.get("value"), kpi.get("unit")),
+                   help=md(kpi.get("description")) or None, **delta(kpi, kpis_before.get(kpi_id)))
 
 
 def kpi_table(ctx: shell.Context, kpis_now: dict[str, dict], kpis_before: dict[str, dict], *,
@@ -52,11 +53,11 @@ def kpi_table(ctx: shell.Context, kpis_now: dict[str, dict], kpis_before: dict[s
 
 def goal_summary(ctx: shell.Context, goal: dict, unit: str | None) -> None:
     """A goal's card line: status, progress, and its forecast against the target in the KPI's unit."""
-    st.markdown(f"**{goal.get('title') or data.kpi_label(ctx, goal.get('kpi', ''))}**")
+    st.markdown(f"**{md(goal.get('title') or data.kpi_label(ctx, goal.get('kpi', '')))}**")
     status_badge(goal.get("status"))
     progress_bar(goal.get("progress"), goal.get("expected_progress"))
     st.caption(t("goal.forecast_vs_target", forecast=fmt_number(goal.get("forecast"), unit),
-                 target=fmt_number(goal.get("target_value"), unit), date=fmt_date(goal.get("target_date"))))
+                 target=fmt_number(goal.get("target_value"), unit), date=md(fmt_date(goal.get("target_date")))))
 
 
 def effects(ctx: shell.Context, area_now: dict[str, dict] | None, area_before: dict[str, dict] | None) -> None:
@@ -68,7 +69,7 @@ def effects(ctx: shell.Context, area_now: dict[str, dict] | None, area_before: d
         return
     st.markdown(f"*{t('overview.effects')}*")
     for kpi in shown:
-        st.metric(data.kpi_label(ctx, kpi), fmt_number(kpi["value"], kpi.get("unit")),
+        st.metric(md(data.kpi_label(ctx, kpi)), fmt_number(kpi["value"], kpi.get("unit")),
                   **delta(kpi, (area_before or {}).get(kpi["id"])))
 
 
@@ -91,9 +92,9 @@ def render() -> None:
     columns = st.columns(min(len(cards), 3))
     for index, card in enumerate(cards):
         with columns[index % len(columns)].container(border=True):
-            st.subheader(card.name)
+            st.subheader(md(card.name))
             if not card.configured:
-                st.info(t("area.unconfigured_note", area=card.area_id), icon=":material/info:")
+                st.info(t("area.unconfigured_note", area=md(card.area_id)), icon=":material/info:")
             for goal in card.goals:
                 goal_summary(ctx, goal, units.get(goal.get("kpi", "")))
             if not card.goals:
