@@ -8,7 +8,10 @@ streams and durable consumers, so two regions in two accounts never share a dura
 though the services name their consumers `OWNER-NAME` without the region. A service's user may:
 - publish its own events `kf.REGION.SERVICE.>` (only for the account's regions) and its dead letters `kfdlq.SERVICE.>`;
 - provision and inspect its own stream and the dead-letter stream (`$JS.API.STREAM.{INFO,CREATE,UPDATE}`);
-- create, inspect, pull from, acknowledge on and delete consumers of the streams it reads;
+- create, update, inspect, pull from, acknowledge on, reset and delete its own durable consumers (`SERVICE-NAME`,
+  listed in READS) on the streams it reads, and no other consumer: not another service's durable on the same stream,
+  and no ephemeral one (the legacy `$JS.API.CONSUMER.CREATE.STREAM` takes any consumer name in its body and would
+  rewrite another service's durable);
 - receive replies on `_INBOX.>` (JetStream API answers and pulled messages).
 Everything else is refused by the server.
 """
@@ -29,14 +32,21 @@ CONF_FILE = HERE / "nats-server.conf"
 VALUES_FILE = HERE / "values.yaml"
 PASSWORD_SECRET = "kf-nats-users"  # the Secret in the NATS namespace holding every user's password
 
-# Which services' streams each service consumes; nothing more (tests/deploy checks it against the consumers the
+# Which services' streams each service consumes, and the NAMEs of its durable consumers on each (the kit names a
+# durable `SERVICE-NAME`, kf/runtime/consumer.py); nothing more (tests/deploy checks it against the consumers the
 # services really create, so a new consumer fails the tests until it is listed here).
-READS: dict[str, tuple[str, ...]] = {
-    "membership": (),
-    "events": ("membership",),
-    "measures": ("events",),
-    "metrics": ("membership", "events", "measures"),
+READS: dict[str, dict[str, tuple[str, ...]]] = {
+    "membership": {},
+    "events": {"membership": ("directory",)},
+    "measures": {"events": ("workshop-input",)},
+    "metrics": {"membership": ("membership",), "events": ("events",), "measures": ("measures",)},
 }
+
+
+def durables(service: str) -> list[tuple[str, str]]:
+    """The (stream, durable consumer) pairs `service` reads through, from READS."""
+    return [(stream_name(source), f"{service}-{check_token(name, 'consumer name')}")
+            for source, names in READS[service].items() for name in names]
 
 
 @dataclass(frozen=True)
@@ -76,14 +86,16 @@ def publish_allowed(account: Account, service: str) -> list[str]:
     subjects.append(f"{DEAD_LETTER_PREFIX}.{service}.>")
     for stream in (own, dlq):
         subjects += [f"$JS.API.STREAM.INFO.{stream}", f"$JS.API.STREAM.CREATE.{stream}", f"$JS.API.STREAM.UPDATE.{stream}"]
-    for source in READS[service]:
-        stream = stream_name(source)
+    for stream, durable in durables(service):
         if f"$JS.API.STREAM.INFO.{stream}" not in subjects:
             subjects.append(f"$JS.API.STREAM.INFO.{stream}")
-        subjects += [f"$JS.API.CONSUMER.CREATE.{stream}", f"$JS.API.CONSUMER.CREATE.{stream}.>",
-                     f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.*", f"$JS.API.CONSUMER.INFO.{stream}.*",
-                     f"$JS.API.CONSUMER.DELETE.{stream}.*", f"$JS.API.CONSUMER.MSG.NEXT.{stream}.*",
-                     f"$JS.ACK.{stream}.>"]
+        # Only this service's own durable, by its full name: `CREATE.STREAM.NAME[.FILTER]` creates or updates it
+        # (nats-py sends the filter as extra tokens), RESET starts it again at the stream's beginning after its filter
+        # changed (KF_REGIONS), DELETE is `kf replay metrics`; acks go to `$JS.ACK.STREAM.DURABLE.<delivery tokens>`.
+        subjects += [f"$JS.API.CONSUMER.CREATE.{stream}.{durable}", f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.>",
+                     f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{durable}", f"$JS.API.CONSUMER.INFO.{stream}.{durable}",
+                     f"$JS.API.CONSUMER.DELETE.{stream}.{durable}", f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}",
+                     f"$JS.API.CONSUMER.RESET.{stream}.{durable}", f"$JS.ACK.{stream}.{durable}.>"]
     return subjects
 
 
@@ -92,6 +104,9 @@ def subscribe_allowed(_account: Account, _service: str) -> list[str]:
 
 
 def _check() -> None:
+    for service, sources in READS.items():
+        if service not in SERVICES or not set(sources) <= set(SERVICES):
+            raise ValueError(f"READS[{service!r}]: unknown service in {service!r} -> {sorted(sources)}")
     seen_regions: set[str] = set()
     for account in ACCOUNTS:
         for service in account.services:

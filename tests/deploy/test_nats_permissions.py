@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import subprocess
+from collections.abc import Callable
 
 import nats
 import pytest
@@ -195,7 +197,7 @@ async def test_a_consumer_reads_and_dead_letters_under_its_nats_user(natsconfig,
         ejs = events_conn.jetstream()
         await ensure_dead_letter_stream(ejs)
         consumer = EventConsumer(
-            db=db, owner="events", name="membership", source_service="membership",
+            db=db, owner="events", name="directory", source_service="membership",
             handlers={mev.OrganisationRegistered: lambda s, env, e: s.execute(insert(seen).values(organisation_id=e.organisation_id))},
             js=lambda: ejs, metrics=ServiceMetrics("events"))
         task = asyncio.create_task(consumer.run(stop))
@@ -211,7 +213,7 @@ async def test_a_consumer_reads_and_dead_letters_under_its_nats_user(natsconfig,
                 break
             await asyncio.sleep(0.1)
         assert await applied()
-        info = await ejs.consumer_info(stream_name("membership"), "events-membership")
+        info = await ejs.consumer_info(stream_name("membership"), "events-directory")
         assert info.num_ack_pending == 0 and info.num_pending == 0
         stop.set()
         await asyncio.wait_for(task, timeout=5)
@@ -223,7 +225,8 @@ async def test_a_consumer_reads_and_dead_letters_under_its_nats_user(natsconfig,
 
 
 def test_permissions_and_the_guide_cover_every_consumer_the_services_create(natsconfig, tmp_path):
-    """Each service's NATS user may read every stream its consumers read, and docs/operations.md names them."""
+    """Each service's NATS user is granted exactly the durable consumers its service creates (no more, so no grant
+    outlives its consumer), on the streams they read, and docs/operations.md names them."""
     from kf.registry import available_services
     from kf.testing.fixtures import service_settings
 
@@ -234,6 +237,8 @@ def test_permissions_and_the_guide_cover_every_consumer_the_services_create(nats
                                     nats_url="nats://127.0.0.1:1")
         runtime = spec.create_app()(settings).state.runtime
         try:
+            created = {(consumer.stream, consumer.durable) for consumer in runtime.consumers}
+            assert created == set(natsconfig.durables(spec.name)), spec.name
             for consumer in runtime.consumers:
                 found += 1
                 assert consumer.source_service in natsconfig.READS[spec.name], consumer.durable
@@ -241,3 +246,158 @@ def test_permissions_and_the_guide_cover_every_consumer_the_services_create(nats
         finally:
             runtime.db.dispose()
     assert found
+
+
+def _refused(errors: list[str], subject: str) -> bool:
+    """Whether the server told this connection that publishing to `subject` was refused (nats-py lower-cases it)."""
+    return f'permissions violation for publish to "{subject.lower()}"' in [e.lower().removeprefix("nats: ") for e in errors]
+
+
+async def test_a_consumer_whose_filter_changed_is_reset_to_the_streams_start_under_its_nats_user(
+        natsconfig, nats_passwords, secured_nats, tmp_path):
+    """docs/operations.md 4.2: a metrics service that serves one region, then several (`KF_REGIONS`), has its durable
+    consumer updated to the wider filter and reset to the stream's start (`$JS.API.CONSUMER.RESET`), so the added
+    region's events stored before the change are delivered too. Without the RESET grant the server refuses the reset
+    and those events are never delivered."""
+    from sqlalchemy import Column, MetaData, String, Table, insert, select
+
+    from kf.runtime.consumer import EventConsumer
+    from kf.runtime.db import Database
+    from kf.runtime.telemetry import ServiceMetrics
+    from kf.testing.fixtures import migrate
+
+    ostfold = _account(natsconfig, "OSTFOLD")
+    url = f"sqlite:///{tmp_path / 'metrics.db'}"
+    migrate("membership", url)  # any service's migrations bring the kit's processed_events table
+    db = Database(url)
+    seen = Table("seen_organisations", MetaData(), Column("organisation_id", String(64), primary_key=True))
+    seen.create(db.engine)
+    handlers = {mev.OrganisationRegistered:
+                lambda s, env, e: s.execute(insert(seen).values(organisation_id=e.organisation_id))}
+
+    def rows() -> set[str]:
+        with db.engine.connect() as conn:
+            return set(conn.execute(select(seen.c.organisation_id)).scalars())
+
+    admin = await _connect(secured_nats, ostfold.admin_user, nats_passwords[ostfold.admin_password_var])
+    metrics_errors: list[str] = []
+    metrics = await _connect(secured_nats, ostfold.user("metrics"), nats_passwords[ostfold.password_var("metrics")],
+                             metrics_errors)
+    try:
+        admin_js, xjs = admin.jetstream(), metrics.jetstream()
+        await ensure_stream(admin_js, "membership")
+        await ensure_dead_letter_stream(xjs)
+        # Another region's event first (as in one account holding two regions; the admin user may publish it), then
+        # the served region's: the one-region consumer passes over the first and acknowledges past it.
+        for region, org in (("vestfold-telemark", "vt-1"), ("ostfold", "os-1")):
+            event = mev.OrganisationRegistered(organisation_id=org, name=org, org_number="974760673",
+                                               sector=mev.Sector.state_agency)
+            await admin_js.publish(event.subject(region), wrap(event, region=region, subject=org).to_json(), timeout=5)
+
+        async def consume(region: str | None, until: Callable[[], bool]) -> None:
+            stop = asyncio.Event()
+            consumer = EventConsumer(db=db, owner="metrics", name="membership", source_service="membership",
+                                     handlers=handlers, js=lambda: xjs, metrics=ServiceMetrics("metrics"), region=region)
+            task = asyncio.create_task(consumer.run(stop))
+            try:
+                for _ in range(100):
+                    if until():
+                        break
+                    await asyncio.sleep(0.1)
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, timeout=10)
+
+        await consume("ostfold", lambda: rows() == {"os-1"})  # KF_REGIONS unset: the one region's filter
+        info = await xjs.consumer_info(stream_name("membership"), "metrics-membership")
+        assert rows() == {"os-1"} and info.ack_floor.stream_seq == 2
+
+        await consume(None, lambda: rows() == {"os-1", "vt-1"})  # KF_REGIONS=ostfold,vestfold-telemark
+        info = await xjs.consumer_info(stream_name("membership"), "metrics-membership")
+        assert info.config.filter_subject == "kf.*.membership.>"
+        assert not _refused(metrics_errors, "$JS.API.CONSUMER.RESET.KF_MEMBERSHIP.metrics-membership"), metrics_errors
+        assert rows() == {"os-1", "vt-1"}, "the added region's earlier event was not delivered: reset refused?"
+    finally:
+        await admin.close()
+        await metrics.close()
+        db.dispose()
+
+
+async def test_a_service_manages_only_its_own_durable_consumers(natsconfig, nats_passwords, secured_nats):
+    """Consumer grants name each service's own durables: on a stream two services read (KF_MEMBERSHIP: events and
+    metrics), the events user can neither inspect, rewrite, reset, delete, pull from nor acknowledge on the metrics
+    service's `metrics-membership`, nor create an ephemeral consumer (whose legacy API takes any name in its body);
+    on its own `events-directory` it can do each of them, and so can the metrics user on its own (the replay deletes
+    and recreates it)."""
+    from nats.js.api import AckPolicy, ConsumerConfig
+
+    ostfold = _account(natsconfig, "OSTFOLD")
+    stream = stream_name("membership")
+    admin = await _connect(secured_nats, ostfold.admin_user, nats_passwords[ostfold.admin_password_var])
+    events_errors: list[str] = []
+    events = await _connect(secured_nats, ostfold.user("events"), nats_passwords[ostfold.password_var("events")],
+                            events_errors)
+    metrics = await _connect(secured_nats, ostfold.user("metrics"), nats_passwords[ostfold.password_var("metrics")])
+    try:
+        admin_js, ejs, xjs = admin.jetstream(), events.jetstream(), metrics.jetstream()
+        await ensure_stream(admin_js, "membership")
+        await admin_js.publish("kf.ostfold.membership.organisation.registered", b"{}", timeout=5)
+
+        def config(durable: str, region: str = "ostfold") -> ConsumerConfig:
+            return ConsumerConfig(durable_name=durable, filter_subject=f"kf.{region}.membership.>",
+                                  ack_policy=AckPolicy.EXPLICIT)
+
+        # Each user creates, inspects, updates in place, resets and deletes its own durable: the kit's and the replay's
+        # calls, by their nats-py subjects.
+        for js, durable in ((ejs, "events-directory"), (xjs, "metrics-membership")):
+            await js.add_consumer(stream, config(durable))  # DURABLE.CREATE
+            await js.add_consumer(stream, config=config(durable, "*").evolve(name=durable))  # CREATE.STREAM.NAME.FILTER
+            assert (await js.consumer_info(stream, durable)).config.filter_subject == "kf.*.membership.>"
+            await js.reset_consumer(stream, durable, seq=1)
+            assert await js.delete_consumer(stream, durable)
+            await js.add_consumer(stream, config(durable))
+        # ... and pulls and acknowledges on it.
+        sub = await ejs.pull_subscribe("kf.ostfold.membership.>", durable="events-directory", stream=stream)
+        [msg] = await sub.fetch(1, timeout=5)
+        await msg.ack_sync(timeout=5)
+        await sub.unsubscribe()
+
+        # The other service's durable on the same stream is out of reach: every call times out, refused by the server.
+        foreign = "metrics-membership"
+        take_over = config(foreign, "nowhere")
+        attempts = {
+            f"$JS.API.CONSUMER.INFO.{stream}.{foreign}": lambda: ejs.consumer_info(stream, foreign),
+            f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{foreign}": lambda: ejs.add_consumer(stream, take_over),
+            f"$JS.API.CONSUMER.CREATE.{stream}.{foreign}.kf.nowhere.membership.>":
+                lambda: ejs.add_consumer(stream, config=take_over.evolve(name=foreign)),
+            f"$JS.API.CONSUMER.RESET.{stream}.{foreign}": lambda: ejs.reset_consumer(stream, foreign, seq=1),
+            f"$JS.API.CONSUMER.DELETE.{stream}.{foreign}": lambda: ejs.delete_consumer(stream, foreign),
+            f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{foreign}":
+                lambda: events.request(f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{foreign}", b'{"batch":1}'),
+            # The legacy ephemeral API with a name in its body would rewrite the durable of that name.
+            f"$JS.API.CONSUMER.CREATE.{stream}": lambda: events.request(
+                f"$JS.API.CONSUMER.CREATE.{stream}",
+                json.dumps({"stream_name": stream, "config": {"name": foreign, "ack_policy": "explicit",
+                                                               "filter_subject": "kf.nowhere.membership.>"}}).encode()),
+        }
+        for subject, attempt in attempts.items():
+            with pytest.raises((NatsTimeoutError, TimeoutError)):
+                await asyncio.wait_for(attempt(), timeout=0.5)
+            assert _refused(events_errors, subject), f"{subject}: {events_errors}"
+        # An acknowledgement for the other durable's delivery is refused too (a core publish: no reply to wait for).
+        ack = f"$JS.ACK.{stream}.{foreign}.1.1.1.0.0"
+        await events.publish(ack, b"+ACK")
+        await events.flush(timeout=2)
+        for _ in range(20):
+            if _refused(events_errors, ack):
+                break
+            await asyncio.sleep(0.05)
+        assert _refused(events_errors, ack), events_errors
+
+        info = await admin_js.consumer_info(stream, foreign)
+        assert info.config.filter_subject == "kf.ostfold.membership.>" and info.num_pending == 1
+        assert {c.name for c in await admin_js.consumers_info(stream)} == {"events-directory", "metrics-membership"}
+    finally:
+        for conn in (admin, events, metrics):
+            await conn.close()
+
