@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kf.contracts.catalog import DomainEvent, event_class, upcast
 from kf.contracts.fields import Moment
-from kf.contracts.subjects import check_token
+from kf.contracts.subjects import TOKEN_PATTERN, check_token
 
 MAX_EVENT_BYTES = 512 * 1024  # the largest gathering.held the events API accepts fits (test_kit_contracts.py)
 
@@ -27,7 +27,9 @@ class CloudEvent(BaseModel):
     time: Moment
     subject: str | None = Field(default=None, max_length=200)
     datacontenttype: Literal["application/json"] = "application/json"
-    region: str = Field(min_length=1, max_length=64)
+    # The region whose subject (`kf.REGION.SERVICE...`) carries the event; consumers refuse an event whose envelope
+    # names another one (kf/runtime/consumer.py).
+    region: str = Field(min_length=1, max_length=64, pattern=TOKEN_PATTERN)
     data: dict[str, Any]
 
     def to_json(self) -> bytes:

@@ -7,14 +7,13 @@ External speakers' names stay in the events service's database and never enter t
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kf.contracts.catalog import DomainEvent
 from kf.contracts.membership import RoleKind, Sector
-from kf.contracts.fields import Ident, Moment
+from kf.contracts.fields import Day, Ident, Moment
 
 MAX_COUNT = 2**31 - 1  # consumers store counts in 32-bit integer columns
 
@@ -121,7 +120,7 @@ class GatheringHeld(_Events):
     event = "held"
     gathering_id: Ident
     kind: GatheringKind
-    held_on: date
+    held_on: Day
     focus_areas: tuple[str, ...] = ()
     hosting_group_id: Ident | None = None
     attendees: tuple[Attendee, ...]
@@ -137,7 +136,7 @@ class WorkshopInputRecorded(_Events):
     measure_id: Ident
     text: str = Field(max_length=5000)
     author_person_id: Ident | None = None
-    recorded_on: date
+    recorded_on: Day
 
 
 class CommunicationPublished(_Events):

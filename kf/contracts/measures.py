@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 
 from pydantic import Field
 
 from kf.contracts.catalog import DomainEvent
-from kf.contracts.fields import Ident
+from kf.contracts.fields import Day, Figure, Ident
 
 
 class MeasureState(StrEnum):
@@ -36,7 +35,7 @@ class MeasureProposed(_Measures):
     proposing_group_id: Ident | None = None
     contact_person_id: Ident | None = None
     partner_organisation_ids: tuple[Ident, ...] = ()
-    proposed_on: date
+    proposed_on: Day
 
 
 class MeasureInputReceived(_Measures):
@@ -45,7 +44,7 @@ class MeasureInputReceived(_Measures):
     measure_id: Ident
     input_id: Ident
     gathering_id: Ident | None = None
-    received_on: date
+    received_on: Day
 
 
 class MeasureRevised(_Measures):
@@ -55,7 +54,7 @@ class MeasureRevised(_Measures):
     title: str
     focus_area: str
     partner_organisation_ids: tuple[Ident, ...] = ()
-    revised_on: date
+    revised_on: Day
 
 
 class MeasureAdopted(_Measures):
@@ -63,7 +62,7 @@ class MeasureAdopted(_Measures):
     event = "adopted"
     measure_id: Ident
     focus_area: str
-    decided_on: date
+    decided_on: Day
     decided_by: str = Field(description="The deciding body or role, e.g. 'Styringsgruppen'")
     rationale: str
 
@@ -73,7 +72,7 @@ class MeasureRejected(_Measures):
     event = "rejected"
     measure_id: Ident
     focus_area: str
-    decided_on: date
+    decided_on: Day
     decided_by: str
     rationale: str
 
@@ -87,7 +86,7 @@ class MeasureOwnershipAccepted(_Measures):
     focus_area: str
     organisation_id: Ident
     mandate_holder_person_id: Ident
-    accepted_on: date
+    accepted_on: Day
 
 
 class MeasureStarted(_Measures):
@@ -95,7 +94,7 @@ class MeasureStarted(_Measures):
     event = "started"
     measure_id: Ident
     focus_area: str
-    started_on: date
+    started_on: Day
 
 
 class MeasureEffectExpected(_Measures):
@@ -106,10 +105,10 @@ class MeasureEffectExpected(_Measures):
     focus_area: str
     indicator: str
     unit: str
-    baseline: float
-    baseline_date: date
-    target: float
-    target_date: date
+    baseline: Figure
+    baseline_date: Day
+    target: Figure
+    target_date: Day
 
 
 class MeasureEffectReported(_Measures):
@@ -121,9 +120,9 @@ class MeasureEffectReported(_Measures):
     report_id: Ident
     focus_area: str
     indicator: str
-    value: float
-    period_start: date
-    period_end: date
+    value: Figure
+    period_start: Day
+    period_end: Day
     source: str
     reported_by_person_id: Ident
     supersedes_report_id: Ident | None = None
@@ -134,7 +133,7 @@ class MeasureCompleted(_Measures):
     event = "completed"
     measure_id: Ident
     focus_area: str
-    completed_on: date
+    completed_on: Day
     summary: str | None = None
 
 
@@ -143,5 +142,5 @@ class MeasureStopped(_Measures):
     event = "stopped"
     measure_id: Ident
     focus_area: str
-    stopped_on: date
+    stopped_on: Day
     reason: str

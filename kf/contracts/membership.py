@@ -7,12 +7,12 @@ computed from the event log stays correct.
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 
 from pydantic import Field
 
 from kf.contracts.catalog import DomainEvent
+from kf.contracts.fields import Day
 
 
 class Sector(StrEnum):
@@ -131,7 +131,7 @@ class MemberJoined(_Membership):
     sector: Sector
     role_kind: RoleKind
     role: GroupRole
-    joined_on: date
+    joined_on: Day
 
 
 class MemberRoleChanged(_Membership):
@@ -149,7 +149,7 @@ class MemberLeft(_Membership):
     membership_id: str = Id
     group_id: str = Id
     person_id: str = Id
-    left_on: date
+    left_on: Day
 
 
 class MandateConfirmed(_Membership):
@@ -160,4 +160,4 @@ class MandateConfirmed(_Membership):
     membership_id: str = Id
     person_id: str = Id
     organisation_id: str = Id
-    confirmed_on: date
+    confirmed_on: Day

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 
 from kf.contracts.catalog import DomainEvent
-from kf.contracts.fields import Ident
+from kf.contracts.fields import Day, Figure, Ident
 
 
 class GoalMethod(StrEnum):
@@ -25,10 +24,10 @@ class GoalSet(_Metrics):
     title: str
     kpi: str
     focus_area: str | None = None
-    baseline_value: float
-    baseline_date: date
-    target_value: float
-    target_date: date
+    baseline_value: Figure
+    baseline_date: Day
+    target_value: Figure
+    target_date: Day
     method: GoalMethod
 
 
@@ -39,10 +38,10 @@ class GoalRevised(_Metrics):
     title: str
     kpi: str
     focus_area: str | None = None
-    baseline_value: float
-    baseline_date: date
-    target_value: float
-    target_date: date
+    baseline_value: Figure
+    baseline_date: Day
+    target_value: Figure
+    target_date: Day
     method: GoalMethod
 
 
@@ -50,4 +49,4 @@ class GoalRetired(_Metrics):
     aggregate = "goal"
     event = "retired"
     goal_id: Ident
-    retired_on: date
+    retired_on: Day

@@ -11,7 +11,9 @@ DEAD_LETTER_PREFIX = "kfdlq"
 # drops the copy only within this window, so it covers a day-long outage, not JetStream's default 2 minutes. The
 # server keeps each message id for that long: a few MB for a forum's day of events.
 DUPLICATE_WINDOW_SECONDS = 24 * 3600.0
-_TOKEN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# A region, service, aggregate or event name as a subject token; the envelope's `region` is one too.
+TOKEN_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 def check_token(value: str, what: str) -> str:

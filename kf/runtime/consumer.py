@@ -4,7 +4,9 @@ Each fetched batch is applied in one database transaction together with the ids 
 it applied (`processed_events`); only after the commit are the messages acknowledged. A crash
 before the commit redelivers the batch; a redelivery after it is recognised by the event id and
 skipped. A message that is not a valid event, or that a handler refuses or the database cannot store,
-goes to the dead-letter stream with the reason.
+goes to the dead-letter stream with the reason. So does an event whose envelope does not match the subject it came on
+(another region in its `region`, or a type of another service): a producer may publish only on its own region's and
+service's subjects, and the envelope alone must not carry an event into another region's figures.
 A consumer whose handlers are idempotent by construction (applying an event again changes nothing, as the
 metrics service's versioned merges) can go without the inbox (`inbox=False`): then no ids are read or written.
 
@@ -78,16 +80,21 @@ class RejectEvent(Exception):
     """Raised by a handler for an event that can never be applied; it goes to the dead-letter stream."""
 
 
-# What a batch can never apply, whatever the retries: a handler's refusal, or a value the database cannot hold (a
-# number out of its column's range, a string too long for it). Such a batch is applied again event by event, and the
-# events that fail this way go to the dead-letter stream; anything else (a lost connection) redelivers the batch.
-_UNAPPLICABLE = (RejectEvent, DataError)
+# What a batch can never apply, whatever the retries: a handler's refusal, a value the database cannot hold (a
+# number out of its column's range, a string too long for it), or a value the handler's own computation cannot take
+# (an ArithmeticError such as a date overflowing past year 9999, a ValueError). Such a batch is applied again event by
+# event, and the events that fail this way go to the dead-letter stream; anything else (a lost connection) redelivers
+# the batch. Without the last two, one event a handler could not compute on was redelivered for ever and held up every
+# later event of its stream.
+_UNAPPLICABLE = (RejectEvent, DataError, ArithmeticError, ValueError)
 
 
 def _why(consumer: str, exc: Exception) -> str:
     if isinstance(exc, DataError):
         return f"not storable by {consumer}: {str(exc.orig).splitlines()[0][:300]}"
-    return f"rejected by {consumer}: {exc}"
+    if isinstance(exc, RejectEvent):
+        return f"rejected by {consumer}: {exc}"
+    return f"not applicable by {consumer}: {type(exc).__name__}: {str(exc)[:300]}"
 
 
 class StopConsuming(Exception):
@@ -333,6 +340,7 @@ class EventConsumer:
             item.envelope = parse_envelope(msg.data)
             # An older version (vN with an upcaster) goes to the handler of the version it upcasts to.
             item.kind = current_type(item.envelope.type)
+            _check_origin(msg.subject, item.envelope, item.kind)
             if item.kind in self.handlers or item.kind in self.batch_types:
                 item.event = parse_data(item.envelope)
             elif event_class(item.kind) is None:
@@ -348,14 +356,21 @@ class EventConsumer:
         if not todo:
             return
         prepared = None
+        isolate = False
         if self.batch_prepare is not None:
             batched = [i for i in todo if i.kind not in self.handlers]
-            prepared = (batched, self.batch_prepare([(i.envelope, i.event) for i in batched]))
-        with self._writer():
             try:
-                self._apply_in_transaction(todo, isolate=False, prepared=prepared)
+                prepared = (batched, self.batch_prepare([(i.envelope, i.event) for i in batched]))
             except _UNAPPLICABLE:
-                self._apply_in_transaction(todo, isolate=True)
+                isolate = True  # some event cannot be prepared: apply them one by one to find it
+        with self._writer():
+            if not isolate:
+                try:
+                    self._apply_in_transaction(todo, isolate=False, prepared=prepared)
+                    return
+                except _UNAPPLICABLE:
+                    pass
+            self._apply_in_transaction(todo, isolate=True)
 
     async def _idle(self) -> bool:
         """Run the idle step; whether it ran (False: database trouble)."""
@@ -472,6 +487,24 @@ class EventConsumer:
                          body, headers=headers, timeout=5.0)
         self._metrics.events_dead_lettered.labels(consumer=self.durable).inc()
         log.warning("event dead-lettered", extra={"consumer": self.durable, "reason": item.problem, "stream_seq": item.seq})
+
+
+def _check_origin(subject: str, envelope: CloudEvent, kind: str) -> None:
+    """Refuse (EnvelopeError) an event whose envelope does not belong on `subject` (`kf.REGION.SERVICE.AGGREGATE.EVENT`,
+    as `event_subject` builds it and the outbox publishes it, from the same region and type as the envelope): another
+    region in the envelope's `region`, or a `type` of another service than the subject's. A type unknown to this build
+    (a newer producer's) is checked for its region only."""
+    tokens = subject.split(".", 3)
+    if len(tokens) < 4 or tokens[0] != "kf":
+        raise EnvelopeError(f"subject {subject!r} is not an event subject (kf.REGION.SERVICE.AGGREGATE.EVENT)")
+    region, service = tokens[1], tokens[2]
+    if envelope.region != region:
+        raise EnvelopeError(f"region: the envelope names region {envelope.region!r}, but the event came on subject "
+                            f"{subject!r} of region {region!r}")
+    model = event_class(kind)
+    if model is not None and model.service != service:
+        raise EnvelopeError(f"type: {envelope.type!r} is an event of the {model.service} service, but it came on "
+                            f"subject {subject!r} of the {service} service")
 
 
 def _headers_size(headers: dict[str, str]) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 import uuid
 
 from fastapi import FastAPI, Request
@@ -15,9 +17,12 @@ from kf.runtime.guards import UTF8_MESSAGE
 
 log = logging.getLogger("kf.http")
 
-# FastAPI's detail for a body whose parsing raised something other than a JSONDecodeError (a UnicodeDecodeError for
-# bytes that are not UTF-8): answered as a body that is not JSON is, as invalid input naming the body.
+# FastAPI's detail for a body whose parsing raised something other than a JSONDecodeError: a UnicodeDecodeError for
+# bytes that are not UTF-8, or the ValueError of a JSON integer with more digits than Python converts (4300, see
+# sys.set_int_max_str_digits). Answered as invalid input naming the body, or the field holding the number.
 _UNPARSEABLE_BODY = "There was an error parsing the body"
+_NOT_JSON = "the body is not valid JSON"
+_TOO_MANY_DIGITS = object()
 
 
 class DomainError(Exception):
@@ -86,6 +91,46 @@ def _plain(msg: str) -> str:
     return msg.removeprefix("Value error, ")
 
 
+def _int_or_marker(text: str) -> object:
+    try:
+        return int(text)
+    except ValueError:  # more digits than sys.get_int_max_str_digits()
+        return _TOO_MANY_DIGITS
+
+
+def _long_number_at(body: bytes) -> str | None:
+    """The dotted path of the first JSON integer in a body with more digits than Python converts ("body" for the body
+    itself), or None when there is none."""
+    try:
+        document = json.loads(body, parse_int=_int_or_marker)
+    except (ValueError, RecursionError):
+        return None
+
+    def walk(value: object, path: tuple[str, ...]) -> str | None:
+        if value is _TOO_MANY_DIGITS:
+            return ".".join(path) or "body"
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, item in items:
+            found = walk(item, (*path, str(key)))
+            if found:
+                return found
+        return None
+    return walk(document, ())
+
+
+async def _unparseable_body(request: Request, cause: BaseException | None) -> tuple[str, str]:
+    """(field, message) for a body FastAPI could not parse."""
+    if isinstance(cause, UnicodeDecodeError):
+        return "body", UTF8_MESSAGE
+    try:
+        where = _long_number_at(await request.body())  # read already, so answered from the request's cache
+    except Exception:  # noqa: BLE001 - the answer is still a 422 naming the body
+        where = None
+    if where is not None:
+        return where, f"the number has more than {sys.get_int_max_str_digits()} digits"
+    return "body", _NOT_JSON
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
@@ -98,17 +143,18 @@ def install_error_handlers(app: FastAPI) -> None:
         for err in exc.errors()[:20]:
             field = _field_name(tuple(err.get("loc", ())))
             if err.get("type") == "json_invalid":
-                errors.append({"field": "body", "message": "the body is not valid JSON"})
+                errors.append({"field": "body", "message": _NOT_JSON})
             else:
                 errors.append({"field": field, "message": _plain(str(err.get("msg", "invalid")))})
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return JSONResponse(error_body("invalid", summary or "invalid request", errors), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.detail == _UNPARSEABLE_BODY:  # as a body that is not JSON (json_invalid)
-            errors = [{"field": "body", "message": UTF8_MESSAGE}]
-            return JSONResponse(error_body("invalid", f"body: {UTF8_MESSAGE}", errors), status_code=422)
+            field, message = await _unparseable_body(request, exc.__cause__)
+            errors = [{"field": field, "message": message}]
+            return JSONResponse(error_body("invalid", f"{field}: {message}", errors), status_code=422)
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
         code = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 413: "too_large"}.get(exc.status_code, "error")

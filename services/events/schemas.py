@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from kf.contracts.events import AttendeeRole, Channel, GatheringKind
 from kf.contracts.membership import GroupKind, RoleKind, Sector
+from kf.contracts.fields import InputDay as Day
 from kf.contracts.fields import Moment
 from services.events.domain import GatheringState
 
@@ -81,14 +82,14 @@ class AttendeeIn(_In):
 
 class HoldIn(_In):
     attendees: list[AttendeeIn] = Field(min_length=1, max_length=2000)
-    held_on: date | None = Field(None, description="Defaults to the day the gathering started")
+    held_on: Day | None = Field(None, description="Defaults to the day the gathering started")
 
 
 class WorkshopInputIn(_In):
     measure_id: Id
     text: str = Field(min_length=1, max_length=5000, pattern=r"\S")
     author_person_id: Id | None = None
-    recorded_on: date | None = Field(None, description="Defaults to the day the workshop was held, else today")
+    recorded_on: Day | None = Field(None, description="Defaults to the day the workshop was held, else today")
 
 
 class AudienceIn(_In):

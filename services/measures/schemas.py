@@ -7,8 +7,12 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kf.contracts.fields import InputDay as Day
+from kf.contracts.fields import InputFigure as Figure
 from kf.contracts.measures import MeasureState
 
+# A figure (a baseline, a target, a reported value) and a business date have the bounds of the measure events
+# (kf/contracts/fields.py): sums of figures near the float's limit overflowed a region's effect KPI.
 Title = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
 Text = Annotated[str, Field(min_length=1, max_length=5000, pattern=r"\S")]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"\S")]
@@ -27,63 +31,63 @@ class MeasureIn(_In):
     proposing_group_id: Id | None = Field(None, description="The competence group that proposes the measure")
     contact_person_id: Id | None = None
     partner_organisation_ids: list[Id] = Field(default_factory=list, max_length=50)
-    proposed_on: date | None = Field(None, description="Defaults to today")
+    proposed_on: Day | None = Field(None, description="Defaults to today")
 
 
 class InputIn(_In):
     text: Text
     gathering_id: Id | None = Field(None, description="The workshop the input came from, if any")
     author_person_id: Id | None = None
-    recorded_on: date | None = Field(None, description="Defaults to today")
+    recorded_on: Day | None = Field(None, description="Defaults to today")
 
 
 class ReviseIn(_In):
     title: Title | None = None
     description: str | None = Field(None, max_length=5000)
     partner_organisation_ids: list[Id] | None = Field(None, max_length=50)
-    revised_on: date | None = Field(None, description="Defaults to today")
+    revised_on: Day | None = Field(None, description="Defaults to today")
 
 
 class DecisionIn(_In):
     decided_by: Who = Field(description="The deciding body or role, e.g. 'Styringsgruppen'")
-    decided_on: date | None = Field(None, description="Defaults to today")
+    decided_on: Day | None = Field(None, description="Defaults to today")
     rationale: Text
 
 
 class OwnershipIn(_In):
     organisation_id: Id = Field(description="The organisation that takes responsibility for the measure")
     mandate_holder_person_id: Id | None = Field(None, description="The person holding the mandate from the organisation's line (required)")
-    accepted_on: date | None = Field(None, description="Defaults to today")
+    accepted_on: Day | None = Field(None, description="Defaults to today")
 
 
 class StartIn(_In):
-    started_on: date | None = Field(None, description="Defaults to today")
+    started_on: Day | None = Field(None, description="Defaults to today")
 
 
 class CompleteIn(_In):
-    completed_on: date | None = Field(None, description="Defaults to today")
+    completed_on: Day | None = Field(None, description="Defaults to today")
     summary: str | None = Field(None, max_length=5000)
 
 
 class StopIn(_In):
-    stopped_on: date | None = Field(None, description="Defaults to today")
+    stopped_on: Day | None = Field(None, description="Defaults to today")
     reason: Text
 
 
 class ExpectedEffectIn(_In):
     indicator: str = Field(max_length=64, description="An indicator id of the region (see docs/measures.md)")
     unit: str | None = Field(None, max_length=40, description="Defaults to the indicator's unit; must match it")
-    baseline: float = Field(allow_inf_nan=False)
-    baseline_date: date
-    target: float = Field(allow_inf_nan=False)
-    target_date: date
+    baseline: Figure
+    baseline_date: Day
+    target: Figure
+    target_date: Day
 
 
 class EffectReportIn(_In):
     indicator: str = Field(max_length=64)
-    value: float = Field(allow_inf_nan=False)
-    period_start: date
-    period_end: date
+    value: Figure
+    period_start: Day
+    period_end: Day
     source: Who = Field(description="Where the figure comes from, e.g. 'Udir lærlingstatistikk', 'NAV', 'SSB'")
     reported_by_person_id: Id
     supersedes_report_id: Id | None = Field(None, description="The earlier report this one corrects")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 
 from kf.contracts.membership import GroupKind
 
 _WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
+# ASCII digits only: str.isdigit() also takes Arabic-Indic, fullwidth and superscript digits, so one number could be
+# registered once per script (and a superscript digit failed in int() with Python's own message).
+_NINE_DIGITS = re.compile(r"[0-9]{9}")
 
 
 class RuleBroken(ValueError):
@@ -21,7 +25,7 @@ class RuleBroken(ValueError):
 
 def org_number_is_valid(number: str) -> bool:
     """Brønnøysund MOD11: weights 3,2,7,6,5,4,3,2; check digit 11 - sum mod 11 (11 -> 0, 10 -> invalid)."""
-    if len(number) != 9 or not number.isdigit():
+    if not _NINE_DIGITS.fullmatch(number):
         return False
     total = sum(int(d) * w for d, w in zip(number[:8], _WEIGHTS, strict=True))
     check = 11 - total % 11
@@ -34,7 +38,7 @@ def normalise_org_number(raw: str) -> str:
     """Accept `974 760 673` or `974760673`; refuse anything that is not a valid number."""
     number = raw.replace(" ", "")
     if not org_number_is_valid(number):
-        if len(number) != 9 or not number.isdigit():
+        if not _NINE_DIGITS.fullmatch(number):
             raise ValueError("must be 9 digits (a Norwegian organisation number)")
         raise ValueError(f"{number} has a wrong MOD11 check digit")
     return number

@@ -7,6 +7,7 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from kf.contracts.fields import InputDay as Day
 from kf.contracts.membership import GroupKind, GroupRole, RoleKind, Sector
 from services.membership.domain import normalise_org_number
 
@@ -99,7 +100,7 @@ class MembershipIn(_In):
     person_id: Id
     group_id: Id
     role: GroupRole = GroupRole.member
-    joined_on: date | None = Field(None, description="Defaults to today")
+    joined_on: Day | None = Field(None, description="Defaults to today")
 
 
 class MembershipPatch(_In):
@@ -107,11 +108,11 @@ class MembershipPatch(_In):
 
 
 class LeaveIn(_In):
-    left_on: date | None = Field(None, description="Defaults to today")
+    left_on: Day | None = Field(None, description="Defaults to today")
 
 
 class MandateIn(_In):
-    confirmed_on: date | None = Field(None, description="Defaults to today")
+    confirmed_on: Day | None = Field(None, description="Defaults to today")
 
 
 class MembershipOut(BaseModel):

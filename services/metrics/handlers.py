@@ -27,6 +27,8 @@ Handler = Callable[[Batch, CloudEvent, DomainEvent], None]
 
 
 def _key(env: CloudEvent, **ids) -> dict:
+    # The envelope's region is the region of the subject the event came on: the kit's consumer dead-letters an event
+    # whose envelope names another (a producer may publish only on its own region's subjects).
     return {"region": env.region, **ids}
 
 

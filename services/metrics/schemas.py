@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from kf.contracts.fields import InputDay as Day
+from kf.contracts.fields import InputFigure as Figure
 from kf.contracts.metrics import GoalMethod
+
+# A goal's values and dates have the bounds of the goal events (kf/contracts/fields.py). Its target differs from its
+# baseline by at least MIN_GOAL_SPAN: progress and R divide by that difference, and a target 5e-324 from the baseline
+# gave ±infinity, shown as no progress at all (null).
+MIN_GOAL_SPAN = 1e-6
+_MIN_SPAN_TEXT = f"{MIN_GOAL_SPAN:f}".rstrip("0")  # 0.000001
 
 
 class KpiValue(BaseModel):
@@ -47,11 +56,21 @@ class GoalIn(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     kpi: str = Field(min_length=1, max_length=100, description="A KPI id from GET /kpis/catalogue")
     focus_area: str | None = Field(None, max_length=64)
-    baseline_value: float = Field(allow_inf_nan=False)
-    baseline_date: date
-    target_value: float = Field(allow_inf_nan=False)
-    target_date: date
+    baseline_value: Figure
+    baseline_date: Day
+    target_value: Figure = Field(description=f"Differs from baseline_value by at least {_MIN_SPAN_TEXT}")
+    target_date: Day
     method: GoalMethod = GoalMethod.linear
+
+    @field_validator("target_value")
+    @classmethod
+    def _measurable_change(cls, value: float, info: ValidationInfo) -> float:
+        # An equal target is refused by the goal rules (a goal needs a direction); a change too small to measure here.
+        baseline = info.data.get("baseline_value")
+        if baseline is not None and 0 < abs(value - baseline) < MIN_GOAL_SPAN:
+            raise ValueError(f"must differ from baseline_value by at least {_MIN_SPAN_TEXT}: progress towards a "
+                             "smaller change cannot be measured")
+        return value
 
 
 class Evaluation(BaseModel):

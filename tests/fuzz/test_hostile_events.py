@@ -1,10 +1,12 @@
-"""Malformed, oversized and wrong-version CloudEvents published straight onto NATS go to the
-dead-letter stream with the reason, every consumer carries on, and nothing else changes."""
+"""Malformed, oversized and wrong-version CloudEvents, and ones whose envelope names another region than their subject
+or carries a date past the contracts' years, published straight onto NATS go to the dead-letter stream with the
+reason, every consumer carries on, and nothing else changes."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from datetime import date
 
 import httpx
 import nats
@@ -25,9 +27,19 @@ def _valid(person_id: str) -> bytes:
                 region="ostfold", subject=person_id).to_json()
 
 
+def _far_future_join() -> bytes:
+    joined = ev.MemberJoined(membership_id="m-hostile", group_id="g-1", person_id="p-hostile", organisation_id="org-1",
+                             sector="union", role_kind="leader", role="member", joined_on=date(2021, 3, 1))
+    raw = wrap(joined, region="ostfold", subject="m-hostile").to_json()
+    return raw.replace(b'"joined_on":"2021-03-01"', b'"joined_on":"9999-12-31"')
+
+
 def _hostile() -> dict[str, bytes]:
     good = json.loads(_valid("p-hostile"))
     return {
+        "region of another subject": json.dumps({**good, "region": "vestfold-telemark"}).encode(),
+        "region not a region id": json.dumps({**good, "region": "Østfold"}).encode(),
+        "a date past the contracts' years": _far_future_join(),
         "not json": b"\x00\xffthis is not JSON{",
         "oversized": json.dumps({**good, "data": {**good["data"], "padding": "x" * (MAX_EVENT_BYTES + 1)}}).encode(),
         "wrong specversion": json.dumps({**good, "specversion": "0.3"}).encode(),
@@ -73,7 +85,9 @@ def test_hostile_messages_are_dead_lettered_and_consumption_goes_on(tmp_path):
         reasons = {(m.headers["Kf-Consumer"], m.headers["Kf-Original-Subject"]) for m in dead}
         assert all(subject == SUBJECT for _, subject in reasons)
         by_reason = " | ".join(m.headers["Kf-Reason"] for m in dead)
-        for fragment in ("Invalid JSON", "larger than", "specversion", "time", "organisation_id"):
+        for fragment in ("Invalid JSON", "larger than", "specversion", "time", "organisation_id",
+                         "region: the envelope names region 'vestfold-telemark'", "region: String should match pattern",
+                         "joined_on: Input should be less than 3000-01-01"):
             assert fragment in by_reason, fragment
         assert {m.data for m in dead} <= set(hostile.values()), "the original message is kept as it was"
 

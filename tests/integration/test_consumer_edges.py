@@ -2,20 +2,24 @@
 parked without it and the connection stays up; an old event version reaches the handler of the version it upcasts
 to; a durable consumer whose filter changed (a metrics service that now serves several regions) is updated in place
 and delivers the other regions' events, also those stored before the change, or says why not and what to do; a batch
-that fails after a refused event leaves nothing applied twice."""
+that fails after a refused event leaves nothing applied twice; an event whose envelope does not match its subject, and
+one a handler cannot compute on, are dead-lettered and the events after them applied."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from datetime import date, timedelta
 
 import nats
+import pytest
 from nats.js.api import AckPolicy, ConsumerConfig
 from sqlalchemy import text
 
 from kf.contracts import catalog
 from kf.contracts import membership as mev
+from kf.contracts.measures import MeasureStarted
 from kf.contracts.envelope import wrap
 from kf.contracts.subjects import DEAD_LETTER_STREAM
 from kf.runtime.broker import ensure_dead_letter_stream, ensure_stream
@@ -189,3 +193,93 @@ async def test_a_batch_that_fails_after_a_refused_event_leaves_nothing_applied_t
         assert applications() == [("org-a", 1), ("org-c", 1)]
         dead = await read_stream_async(nats_server.url, DEAD_LETTER_STREAM)
         assert [m.headers["Kf-Stream-Seq"] for m in dead] == ["2"]
+
+
+async def test_an_event_whose_envelope_does_not_match_its_subject_is_dead_lettered_and_the_next_applied(nats_server,
+                                                                                                       tmp_path):
+    """The subject is what a producer's NATS permissions let it publish on (its own region's and service's); the
+    envelope is what it writes. An event on one region's subject whose envelope named another region was applied to the
+    envelope's region (the metrics service counted it among that region's members), and a type of another service
+    on a service's subject passed for that service's event."""
+    seen: list[tuple[str, str]] = []
+    async with connected(nats_server.url, f"sqlite:///{tmp_path / 'origin.db'}") as (db, conn, js):
+        spoofed = wrap(organisation("org-spoofed"), region="ostfold", subject="org-spoofed")
+        await js.publish(mev.OrganisationRegistered.subject("vestfold-telemark"), spoofed.to_json(),
+                         headers={"Nats-Msg-Id": spoofed.id})
+        started = wrap(MeasureStarted(measure_id="m1", focus_area="inclusion", started_on=date(2021, 3, 1)),
+                       region="ostfold", subject="m1")
+        await js.publish("kf.ostfold.membership.measure.started", started.to_json(), headers={"Nats-Msg-Id": started.id})
+        await publish(js, "vestfold-telemark", organisation("vt-good"))
+        await publish(js, "ostfold", organisation("ost-good"))
+        c = consumer(db, conn, {mev.OrganisationRegistered: lambda _s, e, x: seen.append((e.region, x.organisation_id)),
+                                MeasureStarted: lambda *_: seen.append(("?", "measure"))}, region=None)
+        await run_until(c, lambda: len(seen) == 2, "the events after the mismatched ones applied")
+        assert seen == [("vestfold-telemark", "vt-good"), ("ostfold", "ost-good")]
+        parked = await read_stream_async(nats_server.url, DEAD_LETTER_STREAM)
+        assert [(m.headers["Kf-Original-Subject"], m.headers["Kf-Stream-Seq"], m.data) for m in parked] == [
+            ("kf.vestfold-telemark.membership.organisation.registered", "1", spoofed.to_json()),
+            ("kf.ostfold.membership.measure.started", "2", started.to_json())]
+        assert parked[0].headers["Kf-Reason"] == (
+            "region: the envelope names region 'ostfold', but the event came on subject "
+            "'kf.vestfold-telemark.membership.organisation.registered' of region 'vestfold-telemark'")
+        assert parked[1].headers["Kf-Reason"].startswith(
+            "type: 'no.kompetanseforum.measure.started.v1' is an event of the measures service")
+        info = await js.consumer_info("KF_MEMBERSHIP", "metrics-membership")
+        assert info.num_pending == 0 and info.num_ack_pending == 0
+
+
+def _compute(event: mev.OrganisationRegistered) -> str:
+    """What a handler derives from an event; it cannot for two of them (as the metrics service once could not add a
+    year to an attendance on 9999-12-31)."""
+    if event.name == "overflow":
+        return str(date(9999, 12, 31) + timedelta(days=365))
+    if event.name == "invalid":
+        return str(date.fromisoformat("2021-02-30"))
+    return event.organisation_id
+
+
+@pytest.mark.parametrize("where", ["handler", "batch_handler", "batch_prepare"])
+async def test_an_event_a_handler_cannot_compute_on_is_dead_lettered_and_the_stream_goes_on(nats_server, tmp_path,
+                                                                                           where):
+    """An OverflowError or a ValueError raised for one event was taken for a passing fault: the batch was redelivered
+    for ever and every later event of the stream waited. Now the batch is applied again event by event and the events
+    that fail go to the dead-letter stream, whether a per-type handler, a batch handler or its preparation fails."""
+    def insert_rows(session, orgs: list[str]) -> None:
+        for org in orgs:
+            session.execute(text("INSERT INTO applications (org) VALUES (:o)"), {"o": org})
+
+    async with connected(nats_server.url, f"sqlite:///{tmp_path / 'compute.db'}") as (db, conn, js):
+        with db.transaction() as s:
+            s.execute(text("CREATE TABLE applications (org VARCHAR(64))"))
+
+        def applications() -> list[str]:
+            with db.transaction() as s:
+                return list(s.execute(text("SELECT org FROM applications ORDER BY rowid")).scalars())
+
+        for oid, name in (("org-a", "fine"), ("org-overflow", "overflow"), ("org-invalid", "invalid"), ("org-b", "fine")):
+            await publish(js, "ostfold", organisation(oid).model_copy(update={"name": name}))
+        if where == "handler":
+            c = consumer(db, conn, {mev.OrganisationRegistered: lambda s, _e, x: insert_rows(s, [_compute(x)])})
+        else:
+            def prepare(items):
+                return [_compute(x) for _, x in items] if where == "batch_prepare" else [x for _, x in items]
+
+            def apply(session, items, _info, prepared=None) -> None:
+                insert_rows(session, [_compute(x) for _, x in items] if prepared is None else
+                            [p if isinstance(p, str) else _compute(p) for p in prepared])
+
+            c = EventConsumer(db=db, owner="metrics", name="membership", source_service="membership", region="ostfold",
+                              batch_handler=apply, batch_types=[mev.OrganisationRegistered], batch_prepare=prepare,
+                              js=conn.jetstream, metrics=ServiceMetrics("metrics"))
+        await run_until(c, lambda: "org-b" in applications(), "the event after the failing ones applied")
+        assert applications() == ["org-a", "org-b"]
+        parked = await read_stream_async(nats_server.url, DEAD_LETTER_STREAM)
+        assert [(m.headers["Kf-Stream-Seq"], m.headers["Kf-Reason"]) for m in parked] == [
+            ("2", "not applicable by metrics-membership: OverflowError: date value out of range"),
+            ("3", "not applicable by metrics-membership: ValueError: day is out of range for month")]
+        info = await js.consumer_info("KF_MEMBERSHIP", "metrics-membership")
+        assert info.num_pending == 0 and info.num_ack_pending == 0
+        # The stream goes on: a later event is applied too.
+        await publish(js, "ostfold", organisation("org-later"))
+        await run_until(c, lambda: "org-later" in applications(), "a later event applied")
+        assert applications() == ["org-a", "org-b", "org-later"]

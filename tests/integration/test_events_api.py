@@ -11,7 +11,7 @@ import nats
 
 from kf.contracts import membership as mev
 from kf.contracts.envelope import wrap
-from kf.contracts.subjects import stream_name
+from kf.contracts.subjects import DEAD_LETTER_STREAM, stream_name
 from kf.runtime.broker import ensure_stream
 from kf.testing.fixtures import auth
 from kf.testing.streams import read_stream, wait_until
@@ -163,6 +163,9 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_changes(service_app, 
     refused(f"/gatherings/{g['id']}/held", {"attendees": [{"person_id": "p-kari"}, {"person_id": "p-kari"}]}, 422,
             "attendees.1.person_id", "listed twice")
     refused(f"/gatherings/{g['id']}/held", {"attendees": []}, 422, "attendees", "at least 1")
+    # Outside the years of the event contracts (1900-2999): refused before the domain's rules.
+    refused(f"/gatherings/{g['id']}/held", {"attendees": [{"person_id": "p-kari"}], "held_on": "9999-12-31"}, 422,
+            "held_on", "must be a date from 1900-01-01 to 2999-12-31")
     refused("/communications", {"channel": "newsletter", "title": "Nyhetsbrev", "published_at": NOW.isoformat(),
                                 "audience": {"group_ids": [GROUP_INCLUSION, "g-ghost"]}}, 422,
             "audience.group_ids.1", "no known group")
@@ -381,3 +384,30 @@ def test_concurrent_requests_hold_a_gathering_once(service_app, nats_server, dat
     for gathering_id in ids:
         g = client.get(f"/gatherings/{gathering_id}", headers=auth("viewer")).json()
         assert g["state"] in ("held", "cancelled") and len(g["attendees"]) == (2 if g["state"] == "held" else 0)
+
+
+def test_an_event_whose_envelope_names_another_region_than_its_subject_leaves_the_directory_as_it_was(service_app,
+                                                                                                     nats_server):
+    """The directory keeps a person under the region of the first event about them: a registration on ostfold's
+    subject whose envelope said vestfold-telemark created a person of that region, whom the correct registration after
+    it did not bring back, so the person could never attend an ostfold gathering. It is dead-lettered now."""
+    client = start_events(service_app, nats_server)
+    registered = mev.PersonRegistered(person_id="p-lise", organisation_id="org-viken", sector="county", role_kind="leader")
+    mismatched = wrap(registered, region="vestfold-telemark", subject="p-lise", time=NOW - timedelta(hours=1))
+
+    async def put() -> None:
+        nc = await nats.connect(nats_server.url)
+        await nc.jetstream().publish(registered.subject("ostfold"), mismatched.to_json(),
+                                     headers={"Nats-Msg-Id": mismatched.id})
+        await nc.close()
+
+    asyncio.run(put())
+    publish_membership(nats_server.url, [registered])
+    wait_until(lambda: client.get("/directory/people/p-lise", headers=auth("viewer")).status_code == 200,
+               what="the correct registration applied")
+    parked = wait_until(lambda: read_stream(nats_server.url, DEAD_LETTER_STREAM), what="the mismatched one dead-lettered")
+    assert [(m.headers["Kf-Consumer"], m.data) for m in parked] == [("events-directory", mismatched.to_json())]
+    assert "region: the envelope names region 'vestfold-telemark'" in parked[0].headers["Kf-Reason"]
+    g = client.post("/gatherings", json=gathering(agenda=[]), headers=auth()).json()
+    held = client.post(f"/gatherings/{g['id']}/held", json={"attendees": [{"person_id": "p-lise"}]}, headers=auth())
+    assert held.status_code == 200, held.text

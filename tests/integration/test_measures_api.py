@@ -198,3 +198,54 @@ def test_the_service_documents_its_api_and_events(service_app, nats_server):
     assert {f"kf.ostfold.measures.measure.{e}" for e in (
         "proposed", "input_received", "revised", "adopted", "rejected", "ownership_accepted", "started",
         "effect_expected", "effect_reported", "completed", "stopped")} <= addresses
+
+
+def test_figures_beyond_a_million_million_and_dates_outside_1900_to_2999_are_refused(service_app, nats_server,
+                                                                                      database_url):
+    # Two reports of 1.5e308 overflowed the region's effect KPI: +Inf on SQLite (not restored by a correction), a
+    # dead-lettered report on PostgreSQL. The event contracts take at most 1e12 and the years 1900 to 2999.
+    client = service_app("measures", nats_url=nats_server.url, database_url=database_url)
+    db = client.app.state.runtime.db
+    figure = "must be between -1,000,000,000,000 and 1,000,000,000,000"
+    day = "must be a date from 1900-01-01 to 2999-12-31"
+
+    def refused(response, field: str, message: str) -> None:
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"] == [{"field": field, "message": message}], response.json()
+        assert response.json()["message"] == f"{field}: {message}"
+
+    refused(client.post("/measures", json={**MEASURE, "proposed_on": "0001-01-01"}, headers=auth()), "proposed_on", day)
+    refused(client.post("/measures", json={**MEASURE, "proposed_on": "1899-12-31"}, headers=auth()), "proposed_on", day)
+    assert client.get("/measures", headers=auth("viewer")).json()["total"] == 0
+    mid = _in_progress(client)["id"]
+    wait_until(lambda: pending_count(db) == 0, what="outbox drained")
+    events_before = len(read_stream(nats_server.url, stream_name("measures")))
+    history_before = client.get(f"/measures/{mid}/history", headers=auth("viewer")).json()
+
+    effects, reports = f"/measures/{mid}/expected-effects", f"/measures/{mid}/effect-reports"
+    for change, field, message in (({"baseline": 1.5e308}, "baseline", figure), ({"target": 1e12 + 1}, "target", figure),
+                                   ({"baseline": -(10 ** 13)}, "baseline", figure),
+                                   ({"baseline_date": "1899-12-31"}, "baseline_date", day),
+                                   ({"target_date": "3000-01-01"}, "target_date", day)):
+        refused(client.post(effects, json={**EFFECT, **change}, headers=auth()), field, message)
+    for change, field, message in (({"value": 1.5e308}, "value", figure), ({"value": 1_000_000_000_001}, "value", figure),
+                                   ({"period_start": "0001-01-01"}, "period_start", day),
+                                   ({"period_end": "9999-12-31"}, "period_end", day)):
+        refused(client.post(reports, json={**REPORT, **change}, headers=auth()), field, message)
+    refused(client.post(f"/measures/{mid}/complete", json={"completed_on": "3000-01-01"}, headers=auth()),
+            "completed_on", day)
+    assert client.get(effects, headers=auth("viewer")).json() == []
+    assert client.get(reports, headers=auth("viewer")).json() == []
+    assert client.get(f"/measures/{mid}", headers=auth("viewer")).json()["state"] == "in_progress"
+    assert client.get(f"/measures/{mid}/history", headers=auth("viewer")).json() == history_before
+
+    # The edges themselves are figures and dates the events take.
+    edge = client.post(effects, json={**EFFECT, "baseline": 0, "target": 1e12, "target_date": "2999-12-31"},
+                       headers=auth())
+    assert edge.status_code == 201, edge.text
+    largest = client.post(reports, json={**REPORT, "value": 1e12}, headers=auth())
+    assert largest.status_code == 201, largest.text
+    wait_until(lambda: pending_count(db) == 0, what="outbox drained")
+    published = read_stream(nats_server.url, stream_name("measures"))[events_before:]
+    assert [(m.subject.rsplit(".", 1)[1], m.event["data"].get("target", m.event["data"].get("value"))) for m in published] \
+        == [("effect_expected", 1e12), ("effect_reported", 1e12)]

@@ -88,6 +88,26 @@ def test_bad_input_is_refused_with_the_field_named_and_nothing_changes(service_a
     assert memberships["total"] == 1
 
 
+def test_a_date_outside_the_years_of_the_event_contracts_is_refused_naming_the_field(service_app, nats_server):
+    """The membership events bound their dates to 1900-2999; the API took 0001-01-01 and would now fail building the
+    event (a 500): it refuses it first, naming the field, and nothing changes."""
+    client = service_app("membership", nats_url=nats_server.url)
+    org, person, group, joined = _register_member(client)
+    membership_id = joined.json()["id"]
+    for path, body, field, words in (
+            ("/memberships", {"person_id": person["id"], "group_id": group["id"], "joined_on": "0001-01-01"}, "joined_on",
+             "must be a date from 1900-01-01 to 2999-12-31"),
+            (f"/memberships/{membership_id}/mandate", {"confirmed_on": "1899-12-31"}, "confirmed_on", "1900-01-01"),
+            (f"/memberships/{membership_id}/leave", {"left_on": "9999-12-31"}, "left_on", "to 2999-12-31")):
+        response = client.post(path, json=body, headers=auth())
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["errors"][0]["field"] == field and words in response.json()["message"], response.json()
+    after = client.get(f"/memberships/{membership_id}", headers=auth("viewer")).json()
+    assert (after["joined_on"], after["left_on"], after["mandate_confirmed_on"]) == ("2020-02-01", None, None)
+    msgs = wait_until(lambda: (m := read_stream(nats_server.url, stream_name("membership"))) and len(m) >= 4 and m,
+                      what="the member's events on KF_MEMBERSHIP")
+    assert len(msgs) == 4
+
 def test_erasing_a_person_removes_personal_data_and_ends_memberships(service_app, nats_server, database_url):
     client = service_app("membership", nats_url=nats_server.url, database_url=database_url)
     org, person, group, joined = _register_member(client)
@@ -213,3 +233,17 @@ def test_the_name_search_takes_percent_underscore_and_backslash_literally(servic
     assert found("0%") == ["100% Vekst"]
     assert found("n_v") == []  # `_` is not "any one character": NAV does not match
     assert found("nav") == ["NAV Østfold"]
+
+
+def test_an_organisation_number_in_other_digits_than_ascii_is_refused_not_registered_again(service_app, nats_server):
+    # str.isdigit() took Arabic-Indic and fullwidth digits, so 974760673 registered once per script; superscript
+    # digits answered Python's own "invalid literal for int()".
+    client = service_app("membership", nats_url=nats_server.url)
+    assert client.post("/organisations", json=ORG, headers=auth()).status_code == 201
+    for number in ("٩٧٤٧٦٠٦٧٣", "９７４７６０６７３", "97476067³"):
+        refused = client.post("/organisations", json={**ORG, "org_number": number}, headers=auth())
+        assert refused.status_code == 422, (number, refused.text)
+        assert refused.json()["errors"] == [{"field": "org_number",
+                                             "message": "must be 9 digits (a Norwegian organisation number)"}]
+    listed = client.get("/organisations", headers=auth("viewer")).json()
+    assert [o["org_number"] for o in listed["items"]] == ["974760673"]

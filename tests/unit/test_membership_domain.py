@@ -33,6 +33,16 @@ def test_org_numbers_are_normalised_and_errors_say_what_was_expected():
         domain.normalise_org_number("974760674")
 
 
+@pytest.mark.parametrize("number", ["\u0669\u0667\u0664\u0667\u0666\u0660\u0666\u0667\u0663",  # Arabic-Indic 974760673
+                                    "\uff19\uff17\uff14\uff17\uff16\uff10\uff16\uff17\uff13",  # fullwidth 974760673
+                                    "97476067\u00b3", "\u00b2" * 9])  # superscript digits (not decimal: int() fails)
+def test_only_ascii_digits_make_an_organisation_number(number):
+    # str.isdigit() takes them all: one number registered once per script, or a raw int() error for superscripts.
+    assert not domain.org_number_is_valid(number)
+    with pytest.raises(ValueError, match=r"^must be 9 digits \(a Norwegian organisation number\)$"):
+        domain.normalise_org_number(number)
+
+
 def test_only_competence_groups_take_a_known_focus_area():
     known = {"inclusion", "lifelong_learning"}
     domain.check_group_focus_area(GroupKind.competence, "inclusion", known)
