@@ -241,17 +241,26 @@ class EventConsumer:
             log.info("unapplied messages handed back", extra={"consumer": self.durable, "messages": handed})
 
     async def _subscribe(self, stop: asyncio.Event):
+        absent = 0  # checks that found no stream: its producer is not deployed (yet), which may last for good
         while not stop.is_set():
             wait = 1.0
             try:
                 js = self._js()
                 await js.stream_info(self.stream)
+                if absent:
+                    log.info("stream found", extra={"stream": self.stream, "consumer": self.durable})
+                    absent = 0
                 if await self._update_consumer(js):
                     return await js.pull_subscribe(self.filter, durable=self.durable, stream=self.stream,
                                                    config=self.consumer_config())
                 wait = 30.0  # refused: the error says what to do; once done, the next attempt subscribes
             except NotFoundError:
-                log.info("waiting for stream", extra={"stream": self.stream, "consumer": self.durable})
+                # Said once, then checked each second quietly: a region that runs without the producing service
+                # logged this every second, forever. Checking stays quick, so consumption starts at once when it comes.
+                (log.info if not absent else log.debug)(
+                    "waiting for stream: its service has not created it (yet); checking again each second, quietly",
+                    extra={"stream": self.stream, "consumer": self.durable})
+                absent += 1
             except Exception as exc:  # noqa: BLE001 - broker not reachable yet
                 log.warning("subscribe failed, retrying", extra={"consumer": self.durable, "error": type(exc).__name__})
             await _sleep_or_stop(stop, wait)

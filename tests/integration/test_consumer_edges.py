@@ -283,3 +283,32 @@ async def test_an_event_a_handler_cannot_compute_on_is_dead_lettered_and_the_str
         await publish(js, "ostfold", organisation("org-later"))
         await run_until(c, lambda: "org-later" in applications(), "a later event applied")
         assert applications() == ["org-a", "org-b", "org-later"]
+
+
+async def test_a_consumer_waiting_for_a_stream_says_so_once_and_starts_as_soon_as_it_comes(nats_server, tmp_path, caplog):
+    """A region that runs a consumer without the producing service (vestfold-telemark's metrics without membership)
+    logged "waiting for stream" every second for ever; once is enough, and the stream is still found at once."""
+    migrate("membership", f"sqlite:///{tmp_path / 'wait.db'}")
+    conn = await nats.connect(nats_server.url)
+    db = Database(f"sqlite:///{tmp_path / 'wait.db'}")
+    try:
+        seen: list[str] = []
+        c = consumer(db, conn, {mev.OrganisationRegistered: lambda _s, _e, x: seen.append(x.organisation_id)})
+        stop = asyncio.Event()
+        with caplog.at_level(logging.INFO, logger="kf.consumer"):
+            task = asyncio.create_task(c.run(stop))
+            await asyncio.sleep(3.5)  # three or four checks without a stream
+            waiting = [r for r in caplog.records if r.getMessage().startswith("waiting for stream")]
+            assert len(waiting) == 1, [r.getMessage() for r in waiting]
+            js = conn.jetstream()
+            await ensure_stream(js, "membership")
+            await ensure_dead_letter_stream(js)
+            await publish(js, "ostfold", organisation("org-first"))
+            await asyncio.to_thread(wait_until, lambda: seen, timeout=5, what="the first event applied")
+        stop.set()
+        await asyncio.wait_for(task, 15)
+        assert seen == ["org-first"]
+        assert [r.getMessage() for r in caplog.records if r.getMessage() == "stream found"] == ["stream found"]
+    finally:
+        await conn.close()
+        db.dispose()
