@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from kf.contracts.fields import InputDay as Day
 from kf.runtime.auth import Principal, admin, viewer
 from services.metrics import schemas
 from services.metrics.kpis import catalogue
@@ -18,7 +19,8 @@ Reader = Annotated[Principal, Depends(viewer)]
 Writer = Annotated[Principal, Depends(admin)]
 RegionQ = Annotated[str | None, Query(max_length=64, description="The region; defaults to the token's region")]
 FocusQ = Annotated[str | None, Query(max_length=64, description="A focus area id of the region")]
-AsOfQ = Annotated[date | None, Query(description="The as-of date (YYYY-MM-DD); default today")]
+# Dates in the years the events take (1900-2999), as everywhere: a far date answered like any other, at a cost.
+AsOfQ = Annotated[Day | None, Query(description="The as-of date (YYYY-MM-DD, 1900-2999); default today")]
 
 
 async def _uc(request: Request) -> MetricsUseCases:
@@ -45,8 +47,8 @@ def kpi_catalogue(uc: UseCases, who: Reader, region: RegionQ = None):
 @router.get("/kpis/{kpi_id}/series", response_model=schemas.Series, tags=["kpis"],
             summary="A KPI's values at the end of each month, quarter or year between two dates")
 def kpi_series(kpi_id: str, uc: UseCases, who: Reader,
-               start: Annotated[date, Query(alias="from", description="First date (YYYY-MM-DD)")],
-               end: Annotated[date | None, Query(alias="to", description="Last date; default today")] = None,
+               start: Annotated[Day, Query(alias="from", description="First date (YYYY-MM-DD, 1900-2999)")],
+               end: Annotated[Day | None, Query(alias="to", description="Last date; default today")] = None,
                interval: Literal["month", "quarter", "year"] = "month", region: RegionQ = None, focus_area: FocusQ = None):
     return uc.series(region or who.region, kpi_id, focus_area, start, end or date.today(), interval)
 

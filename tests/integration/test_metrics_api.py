@@ -73,6 +73,13 @@ def test_bad_queries_are_refused_with_the_field_named(service_app, nats_server):
     assert bad_area.status_code == 422 and bad_area.json()["errors"][0]["field"] == "focus_area"
     bad_date = client.get("/kpis", params={"as_of": "2021-13-01"}, headers=auth("viewer"))
     assert bad_date.status_code == 422 and bad_date.json()["errors"][0]["field"] == "as_of"
+    for path, params, field in (("/kpis", {"as_of": "9999-12-31"}, "as_of"), ("/goals", {"as_of": "0001-01-01"}, "as_of"),
+                                ("/network", {"as_of": "3000-01-01"}, "as_of"),
+                                ("/kpis/members/series", {"from": "1899-12-31"}, "from"),
+                                ("/kpis/members/series", {"from": "2020-01-01", "to": "9999-12-31"}, "to")):
+        far = client.get(path, params=params, headers=auth("viewer"))
+        assert far.status_code == 422, (path, params, far.text)
+        assert far.json()["errors"][0] == {"field": field, "message": "must be a date from 1900-01-01 to 2999-12-31"}
     assert client.get("/kpis/nope/series", params={"from": "2020-01-01"}, headers=auth("viewer")).status_code == 404
     too_long = client.get("/kpis/members/series", params={"from": "1900-01-01", "to": "2020-01-01"}, headers=auth("viewer"))
     assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "interval"
