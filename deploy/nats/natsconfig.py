@@ -12,7 +12,7 @@ though the services name their consumers `OWNER-NAME` without the region. A serv
   listed in READS) on the streams it reads, and no other consumer: not another service's durable on the same stream,
   and no ephemeral one (the legacy `$JS.API.CONSUMER.CREATE.STREAM` takes any consumer name in its body and would
   rewrite another service's durable);
-- receive replies on `_INBOX.>` (JetStream API answers and pulled messages).
+- receive replies on its own inbox `_INBOX.SERVICE.>` (JetStream API answers and pulled messages).
 Everything else is refused by the server.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from kf.contracts.subjects import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, SERVICES, check_token, stream_name
+from kf.contracts.subjects import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, SERVICES, check_token, inbox_prefix, stream_name
 
 HERE = Path(__file__).parent
 CONF_FILE = HERE / "nats-server.conf"
@@ -99,8 +99,10 @@ def publish_allowed(account: Account, service: str) -> list[str]:
     return subjects
 
 
-def subscribe_allowed(_account: Account, _service: str) -> list[str]:
-    return ["_INBOX.>"]
+def subscribe_allowed(_account: Account, service: str) -> list[str]:
+    # The service's own reply inbox (its connection's inbox prefix): another service's JetStream answers and pulled
+    # messages stay out of its reach.
+    return [f"{inbox_prefix(service)}.>"]
 
 
 def _check() -> None:

@@ -48,3 +48,9 @@ def service_filter(service: str, region: str | None = None) -> str:
 def dead_letter_subject(service: str, consumer: str) -> str:
     """Where a consumer parks a message it cannot apply, with the reason in a header."""
     return f"{DEAD_LETTER_PREFIX}.{service}.{consumer}"
+
+
+def inbox_prefix(service: str) -> str:
+    """Where a service's NATS connection receives its replies (JetStream API answers, pulled messages): a prefix of its
+    own, so that its NATS user may subscribe there and nowhere else, not to another service's replies."""
+    return f"_INBOX.{check_token(service, 'service')}"

@@ -12,7 +12,8 @@ from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
 from kf.contracts.catalog import registered_events
-from kf.contracts.subjects import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, DUPLICATE_WINDOW_SECONDS, stream_name, stream_subjects
+from kf.contracts.subjects import (DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, DUPLICATE_WINDOW_SECONDS, inbox_prefix,
+                                   stream_name, stream_subjects)
 from kf.runtime.settings import ServiceSettings
 
 log = logging.getLogger("kf.broker")
@@ -34,7 +35,8 @@ def make_broker(settings: ServiceSettings, *, declare_publishers: bool = True,
     """A broker that reconnects forever; its publishers document the service's events (AsyncAPI). `error_cb` hears
     each connection error, also those of the first connect, which nats-py otherwise retries without a word."""
     kwargs: dict = {"max_reconnect_attempts": -1, "reconnect_time_wait": 0.5, "connect_timeout": CONNECT_TIMEOUT,
-                    "name": f"kf-{settings.service}-{settings.region}", "log_level": logging.DEBUG}
+                    "name": f"kf-{settings.service}-{settings.region}", "log_level": logging.DEBUG,
+                    "inbox_prefix": inbox_prefix(settings.service)}  # its NATS user may subscribe only there
     if error_cb is not None:
         kwargs["error_cb"] = error_cb
     if settings.nats_creds_file:

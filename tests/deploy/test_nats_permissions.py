@@ -16,7 +16,7 @@ from nats.js.errors import NotFoundError
 
 from kf.contracts import membership as mev
 from kf.contracts.envelope import wrap
-from kf.contracts.subjects import DEAD_LETTER_STREAM, stream_name
+from kf.contracts.subjects import DEAD_LETTER_STREAM, SERVICES, inbox_prefix, stream_name
 from kf.embedded.natsserver import nats_server_binary
 from kf.runtime.broker import ensure_dead_letter_stream, ensure_stream
 from kf.testing.fixtures import auth
@@ -27,12 +27,15 @@ def _account(natsconfig, name):
     return next(a for a in natsconfig.ACCOUNTS if a.name == name)
 
 
-async def _connect(server, user: str, password: str, errors: list[str] | None = None):
+async def _connect(server, user: str, password: str, errors: list[str] | None = None, *, inbox: str | None = None):
+    """As the user; a service's user with its service's inbox prefix (`ACCOUNT-SERVICE`), as the kit connects."""
     async def on_error(exc: Exception) -> None:
         if errors is not None:
             errors.append(str(exc))
 
-    return await nats.connect(server.url, user=user, password=password, error_cb=on_error,
+    service = next((s for s in SERVICES if user.endswith(f"-{s}")), None)
+    prefix = inbox or (inbox_prefix(service) if service else "_INBOX")
+    return await nats.connect(server.url, user=user, password=password, error_cb=on_error, inbox_prefix=prefix,
                               max_reconnect_attempts=0, connect_timeout=2)
 
 
@@ -401,3 +404,33 @@ async def test_a_service_manages_only_its_own_durable_consumers(natsconfig, nats
         for conn in (admin, events, metrics):
             await conn.close()
 
+
+
+async def test_a_service_receives_replies_only_on_its_own_inbox(secured_nats, natsconfig, nats_passwords):
+    """Each user may subscribe only to its service's inbox (`_INBOX.SERVICE.>`, the kit's inbox prefix): the events
+    user cannot listen to the metrics service's JetStream answers and pulled messages, nor to every inbox, and a
+    connection with another prefix gets no JetStream answer at all."""
+    ostfold = _account(natsconfig, "OSTFOLD")
+    password = nats_passwords[ostfold.password_var("events")]
+    errors: list[str] = []
+    events = await _connect(secured_nats, ostfold.user("events"), password, errors)
+    try:
+        try:  # its own inbox gets the answer (the stream need not exist: "not found" is an answer too)
+            await events.jetstream(timeout=5).stream_info(stream_name("membership"))
+        except NotFoundError:
+            pass
+        for subject in ("_INBOX.metrics.>", "_INBOX.>", ">"):
+            await events.subscribe(subject)
+        await events.flush(timeout=5)
+        await asyncio.sleep(0.3)
+        for subject in ("_INBOX.metrics.>", "_INBOX.>", ">"):
+            assert any("permissions violation for subscription" in e.lower() and subject.lower() in e.lower()
+                       for e in errors), (subject, errors)
+    finally:
+        await events.close()
+    wrong = await _connect(secured_nats, ostfold.user("events"), password, inbox="_INBOX.metrics")
+    try:
+        with pytest.raises((NatsTimeoutError, TimeoutError)):
+            await wrong.jetstream(timeout=1).stream_info(stream_name("membership"))
+    finally:
+        await wrong.close()
