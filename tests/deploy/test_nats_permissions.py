@@ -39,6 +39,22 @@ async def _connect(server, user: str, password: str, errors: list[str] | None = 
                               max_reconnect_attempts=0, connect_timeout=2)
 
 
+def _seen_organisations(path):
+    """A consumer's database: the kit's tables (any service's migrations bring processed_events) and a table of the
+    organisations its handler saw."""
+    from sqlalchemy import Column, MetaData, String, Table
+
+    from kf.runtime.db import Database
+    from kf.testing.fixtures import migrate
+
+    url = f"sqlite:///{path}"
+    migrate("membership", url)
+    db = Database(url)
+    seen = Table("seen_organisations", MetaData(), Column("organisation_id", String(64), primary_key=True))
+    seen.create(db.engine)
+    return db, seen
+
+
 async def _publish_refused(js, subject: str) -> bool:
     try:
         await js.publish(subject, b"{}", timeout=0.4)
@@ -171,19 +187,13 @@ def test_the_membership_service_runs_under_its_nats_user(natsconfig, nats_passwo
 
 async def test_a_consumer_reads_and_dead_letters_under_its_nats_user(natsconfig, nats_passwords, secured_nats, tmp_path):
     """The events service's user can run the kit's durable consumer on the membership stream, ack and dead-letter."""
-    from sqlalchemy import Column, MetaData, String, Table, insert, select
+    from sqlalchemy import insert, select
 
     from kf.runtime.consumer import EventConsumer
-    from kf.runtime.db import Database
     from kf.runtime.telemetry import ServiceMetrics
-    from kf.testing.fixtures import migrate
 
     ostfold = _account(natsconfig, "OSTFOLD")
-    url = f"sqlite:///{tmp_path / 'events.db'}"
-    migrate("membership", url)  # any service's migrations bring the kit's processed_events table
-    db = Database(url)
-    seen = Table("seen_organisations", MetaData(), Column("organisation_id", String(64), primary_key=True))
-    seen.create(db.engine)
+    db, seen = _seen_organisations(tmp_path / "events.db")
 
     membership = await _connect(secured_nats, ostfold.user("membership"), nats_passwords[ostfold.password_var("membership")])
     events_conn = await _connect(secured_nats, ostfold.user("events"), nats_passwords[ostfold.password_var("events")])
@@ -262,19 +272,13 @@ async def test_a_consumer_whose_filter_changed_is_reset_to_the_streams_start_und
     consumer updated to the wider filter and reset to the stream's start (`$JS.API.CONSUMER.RESET`), so the added
     region's events stored before the change are delivered too. Without the RESET grant the server refuses the reset
     and those events are never delivered."""
-    from sqlalchemy import Column, MetaData, String, Table, insert, select
+    from sqlalchemy import insert, select
 
     from kf.runtime.consumer import EventConsumer
-    from kf.runtime.db import Database
     from kf.runtime.telemetry import ServiceMetrics
-    from kf.testing.fixtures import migrate
 
     ostfold = _account(natsconfig, "OSTFOLD")
-    url = f"sqlite:///{tmp_path / 'metrics.db'}"
-    migrate("membership", url)  # any service's migrations bring the kit's processed_events table
-    db = Database(url)
-    seen = Table("seen_organisations", MetaData(), Column("organisation_id", String(64), primary_key=True))
-    seen.create(db.engine)
+    db, seen = _seen_organisations(tmp_path / "metrics.db")
     handlers = {mev.OrganisationRegistered:
                 lambda s, env, e: s.execute(insert(seen).values(organisation_id=e.organisation_id))}
 
