@@ -210,6 +210,9 @@ def helm_values() -> dict:
             "merge": {"resources": {"requests": {"cpu": "250m", "memory": "512Mi"},
                                     "limits": {"memory": "1Gi"}}},
         },
+        # One NATS pod per node: three pods on one node would lose every R3 stream's quorum with that node.
+        "podTemplate": {"topologySpreadConstraints": {
+            "kubernetes.io/hostname": {"maxSkew": 1, "whenUnsatisfiable": "DoNotSchedule"}}},
         "natsBox": {"enabled": True},  # the `nats` CLI for stream backups (docs/operations.md)
         "promExporter": {"enabled": True},
     }

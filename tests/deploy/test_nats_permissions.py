@@ -83,6 +83,9 @@ def test_server_config_passes_nats_server_check_and_needs_every_password(natscon
 def test_helm_values_merge_into_a_config_nats_server_accepts(natsconfig, nats_passwords, tmp_path):
     values = yaml.safe_load(natsconfig.VALUES_FILE.read_text(encoding="utf-8"))
     assert values["config"]["cluster"] == {"enabled": True, "replicas": 3}
+    # The chart's map form (topology key -> constraint): one pod per node, or a node's loss takes the R3 quorum.
+    assert values["podTemplate"]["topologySpreadConstraints"] == {
+        "kubernetes.io/hostname": {"maxSkew": 1, "whenUnsatisfiable": "DoNotSchedule"}}
     assert values["config"]["jetstream"]["enabled"] and values["config"]["jetstream"]["fileStore"]["enabled"]
     # Every password is read from the Secret by reference, never written into the values.
     env = values["container"]["env"]
