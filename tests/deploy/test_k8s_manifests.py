@@ -93,6 +93,10 @@ def test_every_deployment_has_probes_limits_and_a_locked_down_non_root_context(o
         for container in pod["containers"]:
             for probe in ("livenessProbe", "readinessProbe"):
                 assert container[probe]["httpGet"]["port"] in ("http", container["ports"][0]["containerPort"]), name
+            # A rollout must not refuse requests: the pod keeps serving while its endpoint is being removed, and the
+            # wait ends well within the grace period (the image's /bin/sleep; the root filesystem is read-only).
+            wait = container["lifecycle"]["preStop"]["exec"]["command"]
+            assert wait[0] == "sleep" and 0 < int(wait[1]) <= pod["terminationGracePeriodSeconds"] / 3, name
         app = pod["containers"][0]
         if component(deployment) == "dashboard":
             assert app["readinessProbe"]["httpGet"]["path"] == app["livenessProbe"]["httpGet"]["path"] == "/_stcore/health"
