@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,13 +65,8 @@ class ServiceProcess:
             self.proc.send_signal(signal.SIGTERM)
 
     def wait(self, timeout: float = 20) -> None:
-        if self.proc is None:
-            return
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        if self.proc is not None:
+            _wait_or_kill(self.proc, timeout)
 
     def stop(self, timeout: float = 20) -> None:
         self.terminate()
@@ -136,6 +131,25 @@ def wait_ready_moving_lost_ports(children: list[ServiceProcess], attempts: int =
                   file=sys.stderr)
             child.move_to(port)
     return wait_ready(children, check=check)
+
+
+def end_processes(procs: Iterable[subprocess.Popen], sig: signal.Signals = signal.SIGTERM, timeout: float = 20) -> None:
+    """Send `sig` to each process still running, then wait up to `timeout` seconds for each, killing one that has not
+    ended by then."""
+    procs = list(procs)
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(sig)
+    for proc in procs:
+        _wait_or_kill(proc, timeout)
+
+
+def _wait_or_kill(proc: subprocess.Popen, timeout: float) -> None:
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def stop_all(children: list[ServiceProcess], timeout: float = 20) -> None:

@@ -12,7 +12,6 @@ import time
 
 from nats.js.errors import NotFoundError
 
-from kf.runtime.broker import all_acknowledged
 from kf.runtime.service import ServiceRuntime
 from services.metrics import positions
 from services.metrics.consumers import add_consumers
@@ -62,8 +61,10 @@ async def replay(settings: Settings, *, stall: float = STALL_SECONDS, connect_ti
         stop = asyncio.Event()
         tasks = [asyncio.create_task(c.run(stop)) for c in present]
         floor, moved = -1, time.monotonic()
-        while not await _caught_up(js, present):
-            now_floor = await _acknowledged(js, present)
+        while True:
+            done, now_floor = await _progress(js, present)
+            if done:
+                break
             if now_floor != floor:
                 floor, moved = now_floor, time.monotonic()
             elif time.monotonic() - moved > stall:
@@ -103,16 +104,16 @@ def _applied(runtime: ServiceRuntime) -> int:
         return positions.events_applied(s)
 
 
-async def _acknowledged(js, consumers) -> int:
-    """The sum of the consumers' acknowledgement floors (stream sequences): it grows while the replay moves on."""
-    total = 0
+async def _progress(js, consumers) -> tuple[bool, int]:
+    """(whether every consumer is running and has had each message of its stream delivered and acknowledged, the sum
+    of their acknowledgement floors, which grows while the replay moves on), from one look at each consumer."""
+    done, floor = all(c.ready.is_set() for c in consumers), 0
     for c in consumers:
         try:
-            total += (await js.consumer_info(c.stream, c.durable)).ack_floor.stream_seq
+            info = await js.consumer_info(c.stream, c.durable)
         except NotFoundError:
-            pass
-    return total
-
-
-async def _caught_up(js, consumers) -> bool:
-    return all(c.ready.is_set() for c in consumers) and await all_acknowledged(js, {c.stream: c.durable for c in consumers})
+            done = False
+            continue
+        floor += info.ack_floor.stream_seq
+        done = done and not info.num_pending and not info.num_ack_pending
+    return done, floor

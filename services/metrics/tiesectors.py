@@ -16,9 +16,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.metrics import refresh
 from services.metrics import store as t
-
-CHUNK = 500
 
 Key = tuple[str, str]  # (region, organisation id)
 
@@ -47,21 +46,18 @@ class SectorTimes:
     def load(cls, s: Session, orgs: set[Key] | None = None) -> SectorTimes:
         """The histories of these organisations (of every organisation when None)."""
         h = t.org_sectors
-        query = select(h.c.region, h.c.organisation_id, h.c.since, h.c.sector).order_by(h.c.region, h.c.organisation_id,
-                                                                                           h.c.since)
         histories: dict[Key, list] = defaultdict(list)
         if orgs is None:
-            for region, oid, since, sector in s.execute(query):
+            for region, oid, since, sector in s.execute(select(h.c.region, h.c.organisation_id, h.c.since, h.c.sector)
+                                                        .order_by(h.c.region, h.c.organisation_id, h.c.since)):
                 histories[(region, oid)].append((since, sector))
             return cls(histories)
-        by_region: dict[str, list[str]] = defaultdict(list)
-        for region, oid in sorted(orgs):
-            by_region[region].append(oid)
+        by_region: dict[str, set[str]] = defaultdict(set)
+        for region, oid in orgs:
+            by_region[region].add(oid)
         for region, ids in by_region.items():
-            for start in range(0, len(ids), CHUNK):
-                chunk = ids[start:start + CHUNK]
-                for _, oid, since, sector in s.execute(query.where(h.c.region == region, h.c.organisation_id.in_(chunk))):
-                    histories[(region, oid)].append((since, sector))
+            for oid, rows in refresh.histories(s, h, region, ids).items():
+                histories[(region, oid)] = rows
         return cls(histories)
 
     def cross_on(self, region: str, x: str, y: str, on: date | None) -> date | None:

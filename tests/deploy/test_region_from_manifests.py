@@ -25,6 +25,7 @@ import pytest
 from nats.js.errors import NotFoundError
 
 from kf.embedded.ports import free_port
+from kf.embedded.processes import end_processes
 from kf.testing.fixtures import TOKENS, auth, tokens_json
 from kf.testing.postgres import create_database, drop_database
 from tests.deploy.manifests import component, of_kind, render
@@ -67,14 +68,7 @@ def running(commands: list[tuple[str, list[str], dict[str, str]]], logs: Path) -
             log.close()
         yield procs
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        end_processes(procs, timeout=15)
 
 
 def wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> dict:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import httpx
 
 from kf.embedded.natsserver import NatsServer
 from kf.embedded.ports import free_port
+from kf.embedded.processes import end_processes
 from kf.testing.fixtures import migrate, tokens_json
 
 KF = str(Path(sys.executable).parent / "kf")
@@ -65,12 +65,7 @@ def test_serve_warns_naming_kf_nats_url_on_each_retry_and_connects_when_nats_com
                 pass
         assert nats, log.read_text(encoding="utf-8")[-2000:]
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        end_processes([proc], timeout=30)
         if server:
             server.stop()
     assert "Traceback" not in log.read_text(encoding="utf-8")

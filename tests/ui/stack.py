@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ import httpx
 
 from kf.embedded.natsserver import NatsServer
 from kf.embedded.ports import free_port
+from kf.embedded.processes import end_processes
 from kf.registry import available_services
 from kf.testing.fixtures import REGION, TOKENS, tokens_json
 from kf.testing.streams import wait_until
@@ -35,15 +35,7 @@ class Stack:
         return self.logs[service].read_text(errors="replace")[-3000:]
 
     def stop(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        end_processes(self.procs.values(), timeout=15)
         self.nats.stop()
 
 

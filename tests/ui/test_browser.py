@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from kf.embedded.ports import free_port
+from kf.embedded.processes import end_processes
 from kf.runtime.settings import DEV_TOKEN
 from kf.testing.streams import wait_until
 from ui.i18n import TEXTS
@@ -73,12 +74,7 @@ def platform(tmp_path: Path):
         assert {"dashboard", "metrics"} <= urls.keys(), log.read_text()[-3000:]
         yield urls
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        end_processes([proc], signal.SIGINT, timeout=60)
 
 
 def nb_number(value: float) -> str:

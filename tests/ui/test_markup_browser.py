@@ -9,17 +9,13 @@ directives, LaTeX and GFM's bare links, which backslash escapes alone do not sto
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from kf.embedded.ports import free_port
-from kf.testing.streams import wait_until
 from tests.ui import fakes
+from tests.ui.streamlit_server import streamlit_running
 from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS, wait_settled
 from tests.ui.test_markup import ATTACK, ORDINARY, TRICKY
 
@@ -56,35 +52,11 @@ MARKUP_IN_TITLE = ("a:not([href^='#']), img, strong, em, del, code, .katex, [dat
 def dashboard_url(tmp_path: Path):
     script = tmp_path / "app.py"
     script.write_text(APP)
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KF_")}
     env.update({f"KF_UI_{name.upper()}_URL": url for name, url in fakes.URLS.items()})
     env.update(KF_UI_TOKEN="tok", KF_UI_REGIONS="ostfold")
-    log = tmp_path / "streamlit.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-                                 "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-                                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            return httpx.get(url + "/_stcore/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_until(healthy, timeout=60, interval=0.3, what="the dashboard to answer")
+    with streamlit_running(script, env, tmp_path / "streamlit.log", cwd=ROOT) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def visible(page: Page, selector: str) -> list[str]:
